@@ -1,0 +1,137 @@
+"""One figure style for the whole book: sizes, colours, the tree's contours, samples,
+trajectories and score fields. Views only: nothing here computes a result."""
+from __future__ import annotations
+
+import matplotlib
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+# Colours: the main model, the guide, their ratio, ground truth and samples keep one meaning book-wide.
+COLORS = {
+    "main": "#1f77b4",     # blue
+    "guide": "#d62728",    # red
+    "ratio": "#2ca02c",    # green
+    "truth": "#7f7f7f",    # grey: the data's contours
+    "samples": "#222222",  # near-black dots
+    "accent": "#ff7f0e",   # orange: highlights
+}
+CYCLE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"]
+DPI = 72
+PANEL = 3.2                     # inches per square panel
+EXTENT = (-0.6, 1.9, -0.6, 1.9)  # class A's tree with a margin (x0, x1, y0, y1)
+EXTENT_AB = (-1.9, 1.9, -1.9, 1.9)
+
+plt.rcParams.update({
+    "figure.dpi": DPI, "savefig.dpi": DPI, "font.size": 9, "axes.titlesize": 9,
+    "axes.labelsize": 9, "legend.fontsize": 8, "axes.prop_cycle": matplotlib.cycler(color=CYCLE),
+    "axes.spines.top": False, "axes.spines.right": False, "figure.constrained_layout.use": True,
+})
+
+
+def panels(n: int = 1, rows: int = 1, size: float = PANEL, **kw):
+    """A row (or grid) of square panels in the book's size: (fig, [axes])."""
+    cols = int(np.ceil(n / rows))
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows), squeeze=False, **kw)
+    return fig, list(axes.ravel())[:n]
+
+
+def figure(width: float = 6.4, height: float = 3.0, ncols: int = 1, nrows: int = 1, **kw):
+    """A non-square figure for metric curves: (fig, [axes])."""
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False, **kw)
+    return fig, list(axes.ravel())
+
+
+def plane(ax, extent=EXTENT, title=None):
+    """Square data-space axes without ticks."""
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def grid(extent=EXTENT, res: int = 160):
+    """Grid points [res*res, 2] and the meshgrid arrays for contouring."""
+    xs = torch.linspace(extent[0], extent[1], res)
+    ys = torch.linspace(extent[2], extent[3], res)
+    X, Y = torch.meshgrid(xs, ys, indexing="xy")
+    return torch.stack([X.ravel(), Y.ravel()], 1), X.numpy(), Y.numpy()
+
+
+def density(ax, logp_fn, sigma=0.0, extent=EXTENT, res: int = 160, color=None, filled=True, levels=8):
+    """Contours of a log-density log p(x; σ) given as a function of points [N, 2] → [N].
+
+    Levels are evenly spaced in log density over the top 8 nats (filled) — the tree's look."""
+    pts, X, Y = grid(extent, res)
+    with torch.no_grad():
+        lp = logp_fn(pts, sigma).reshape(res, res).double().numpy()
+    lp = lp - lp.max()
+    color = color or COLORS["truth"]
+    cmap = matplotlib.colors.LinearSegmentedColormap.from_list("hg", ["#ffffff", color])
+    lv = np.linspace(-8, 0, levels + 1)
+    if filled:
+        ax.contourf(X, Y, np.clip(lp, -8, 0), levels=lv, cmap=cmap, alpha=0.55)
+    ax.contour(X, Y, lp, levels=lv[1:-1:2], colors=[color], linewidths=0.5, alpha=0.8)
+    plane(ax, extent)
+    return ax
+
+
+def tree_density(ax, tree, sigma=0.0, extent=EXTENT, **kw):
+    """The exact tree's density p(x; σ) as filled contours."""
+    return density(ax, tree.logp, sigma, extent, **kw)
+
+
+def samples(ax, x, color=None, size: float = 1.0, alpha: float = 0.5, extent=EXTENT, label=None):
+    """A scatter of samples [N, 2]."""
+    x = torch.as_tensor(x).detach().cpu().numpy()
+    ax.scatter(x[:, 0], x[:, 1], s=size, c=color or COLORS["samples"], alpha=alpha, linewidths=0, label=label)
+    plane(ax, extent)
+    return ax
+
+
+def trajectories(ax, traj, n: int = 64, color=None, extent=EXTENT):
+    """Sampling paths [steps+1, N, 2] of the first n points: lines, with the end points dotted."""
+    t = torch.as_tensor(traj)[:, :n].detach().cpu().numpy()
+    c = color or COLORS["main"]
+    for i in range(t.shape[1]):
+        ax.plot(t[:, i, 0], t[:, i, 1], color=c, lw=0.5, alpha=0.5)
+    ax.scatter(t[-1, :, 0], t[-1, :, 1], s=4, c=COLORS["samples"], zorder=3, linewidths=0)
+    plane(ax, extent)
+    return ax
+
+
+def score_field(ax, score_fn, sigma, extent=EXTENT, res: int = 17, color=None, scale=None):
+    """Arrows of a score field s(x; σ) (points [N, 2] → [N, 2]) on a coarse grid, drawn as σ·s
+    (the denoising displacement D − x, divided by σ) so lengths compare across σ."""
+    pts, X, Y = grid(extent, res)
+    s = torch.as_tensor(sigma, dtype=torch.float32)
+    with torch.no_grad():
+        v = (score_fn(pts, sigma) * s).reshape(res, res, 2).numpy()
+    ax.quiver(X, Y, v[..., 0], v[..., 1], color=color or COLORS["main"], angles="xy", scale=scale,
+              width=0.004, alpha=0.8)
+    plane(ax, extent)
+    return ax
+
+
+def metric_curve(ax, xs, ys, err=None, label=None, color=None, marker="o", logx=False):
+    """A metric against a parameter, with ±err as a band."""
+    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+    line, = ax.plot(xs, ys, marker=marker, ms=3, lw=1.2, label=label, color=color)
+    if err is not None:
+        err = np.asarray(err, float)
+        ax.fill_between(xs, ys - err, ys + err, color=line.get_color(), alpha=0.2, lw=0)
+    if logx:
+        ax.set_xscale("log")
+    return ax
+
+
+def show(fig):
+    """Display a figure inline once and close it (no duplicate output in notebooks)."""
+    from IPython.display import display
+    display(fig)
+    plt.close(fig)

@@ -1,0 +1,309 @@
+"""The 2D fractal tree of Karras et al. (2024), with its exact, log-space ground truth.
+
+Two classes, A and B. Each is a recursive binary tree of branches of depth 0..6
+(127 branches per class); each branch is 8 Gaussian components spaced along it.
+The construction follows the autoguidance paper's toy example draw for draw
+(numpy ``RandomState(2)``, depth-first), so the distribution is the paper's.
+
+Ground truth for any per-point noise level σ ≥ 0:
+
+* Gaussian noise:  p(x; σ) = (p_data ∗ N(0, σ²I))(x) = Σ_k φ_k N(x; μ_k, Σ_k + σ²I)
+* Student-t noise: p_ν(x; σ) = (p_data ∗ T_ν(0, σ²I))(x)
+  = ∫ p(x; σ/√κ) Gamma(κ; ν/2, rate ν/2) dκ   (T_ν is a Gaussian scale mixture),
+  evaluated by Gauss–Laguerre quadrature over κ.
+
+Everything is computed in log space (log-sum-exp), so log p and the score stay
+finite at σ = 0.002 far from the tree, where exp(-quad/2) underflows to 0.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import torch
+
+from ._checks import check_int, check_nu, check_points, check_sigma
+
+ORIGIN = np.array([0.0030, 0.0325])
+SCALE = np.array([1.3136, 1.3844])
+SEED = 2
+DEPTHS = 7            # depth 0..6 → 2**7 - 1 = 127 branches per class
+PER_BRANCH = 8        # components per branch, at t ∈ linspace(0.07, 0.93, 8)
+CLASS_ANGLE = {"A": math.pi / 4, "B": 5 * math.pi / 4}
+ALLOWED_CLASSES = ("A", "B", "AB")
+LOG_2PI = math.log(2 * math.pi)
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One branch of the tree (in the unscaled coordinates of the construction)."""
+    index: int        # position in build order (A's 127 branches first, then B's)
+    cls: str          # "A" or "B"
+    depth: int        # 0..6
+    parent: int       # index of the parent branch, -1 for a root
+    pos: tuple        # start point
+    angle: float
+    length: float
+
+
+@lru_cache(maxsize=None)
+def _build():
+    """All branches and components of both classes, in the reference's draw order."""
+    rnd = np.random.RandomState(SEED)
+    branches, comps = [], []   # comps: (branch index, mu[2], Sigma[2,2], phi)
+
+    def recurse(cls, depth, pos, angle, parent):
+        if depth >= DEPTHS:
+            return
+        direction = np.array([np.cos(angle), np.sin(angle)])
+        length = 0.292 * (0.8 ** depth) * (rnd.randn() * 0.2 + 1)
+        thick = 0.2 * (0.8 ** depth) / length
+        size = SCALE * length * 0.06                                   # [2]
+        outer = np.outer(direction, direction)
+        cov = (outer + (np.eye(2) - outer) * thick ** 2) * np.outer(size, size)
+        index = len(branches)
+        branches.append(Branch(index, cls, depth, parent, tuple(pos), float(angle), float(length)))
+        for t in np.linspace(0.07, 0.93, PER_BRANCH):
+            comps.append((index, (pos + direction * length * t) * SCALE, cov, length * 0.5 ** depth))
+        for sign in (1, -1):
+            child_angle = angle + sign * (0.7 ** depth) * (rnd.randn() * 0.2 + 1)
+            recurse(cls, depth + 1, pos + direction * length, child_angle, index)
+
+    for cls in ("A", "B"):
+        recurse(cls, 0, ORIGIN, CLASS_ANGLE[cls], -1)
+    return tuple(branches), tuple(comps)
+
+
+def _genlaguerre_gamma(nu: float, n: int):
+    """Nodes κ_m and weights ω_m with Σ ω_m f(κ_m) ≈ E[f(κ)], κ ~ Gamma(ν/2, rate ν/2).
+
+    Golub–Welsch for the generalized Laguerre weight t^α e^{-t}, α = ν/2 − 1: the
+    eigenvalues of the Jacobi matrix are the nodes and the squared first components
+    of its eigenvectors are the weights, already normalised to a probability
+    (no Γ(α+1) factor, so large ν does not overflow).
+    """
+    alpha = nu / 2 - 1
+    i = np.arange(n, dtype=np.float64)
+    diag = 2 * i + alpha + 1
+    off = np.sqrt(i[1:] * (i[1:] + alpha))
+    jac = np.diag(diag) + np.diag(off, 1) + np.diag(off, -1)
+    t, vec = np.linalg.eigh(jac)
+    w = vec[0] ** 2
+    return t * 2 / nu, w / w.sum()
+
+
+class Tree(torch.nn.Module):
+    """A mixture of Gaussians on the tree; `classes` is "A", "B" or "AB".
+
+    Components are grouped by branch: the 8 components of a branch share one
+    covariance Σ_b = Q_b diag(L_b) Q_bᵀ, so the mixture is evaluated in each
+    branch's eigenbasis without materialising any [N, K, 2, 2] tensor.
+    """
+
+    def __init__(self, classes: str = "A", quad_nodes: int = 24):
+        super().__init__()
+        if classes not in ALLOWED_CLASSES:
+            raise ValueError(f"classes must be one of {ALLOWED_CLASSES}, got {classes!r}")
+        self.classes = classes
+        self.quad_nodes = check_int(quad_nodes, "quad_nodes", 2)
+        all_branches, all_comps = _build()
+        self.branches = [b for b in all_branches if b.cls in classes]
+        keep = {b.index for b in self.branches}
+        comps = [c for c in all_comps if c[0] in keep]
+        B = len(self.branches)
+        mu = np.array([c[1] for c in comps]).reshape(B, PER_BRANCH, 2)          # [B, 8, 2]
+        cov = np.array([c[2] for c in comps]).reshape(B, PER_BRANCH, 2, 2)[:, 0]  # [B, 2, 2]
+        phi = np.array([c[3] for c in comps])
+        L, Q = np.linalg.eigh(cov)                                              # [B, 2], [B, 2, 2]
+        # The 8 means of a branch lie on a line: μ_t = c_b + (t − ½)·δ_b, t ∈ linspace(0.07, 0.93, 8).
+        tt = np.linspace(0.07, 0.93, PER_BRANCH) - 0.5                          # [8]
+        center = mu.mean(1)                                                     # c_b: [B, 2]
+        delta = (mu[:, -1] - mu[:, 0]) / (tt[-1] - tt[0])                       # δ_b: [B, 2]
+        assert np.allclose(center[:, None] + tt[None, :, None] * delta[:, None], mu, atol=1e-12)
+        log_phi = np.log(phi / phi.sum())
+        f64 = dict(dtype=torch.float64)
+        self.register_buffer("mu", torch.tensor(mu.reshape(-1, 2), **f64))         # [K, 2]
+        self.register_buffer("cov", torch.tensor(np.repeat(cov, PER_BRANCH, 0), **f64))  # [K, 2, 2]
+        self.register_buffer("log_phi", torch.tensor(log_phi, **f64))             # [K]
+        self.register_buffer("branch_of", torch.arange(B).repeat_interleave(PER_BRANCH))  # [K]
+        self.register_buffer("Q", torch.tensor(Q, **f64))                          # [B, 2, 2] (columns: eigenvectors)
+        self.register_buffer("L", torch.tensor(L, **f64))                          # [B, 2] eigenvalues
+        # In each branch's eigenbasis: Qᵀc_b and Qᵀδ_b; the branch's log-weight (all 8 share φ).
+        self.register_buffer("_qc", torch.tensor(np.einsum("bji,bj->bi", Q, center), **f64))   # [B, 2]
+        self.register_buffer("_qd", torch.tensor(np.einsum("bji,bj->bi", Q, delta), **f64))    # [B, 2]
+        self.register_buffer("_lphi", torch.tensor(log_phi.reshape(B, PER_BRANCH)[:, 0] - LOG_2PI, **f64))  # [B]
+        self.register_buffer("_tt", torch.tensor(tt, **f64))                       # [8]
+        self._cache = {}
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def n_components(self) -> int:
+        return self.mu.shape[0]
+
+    def _consts(self, x):
+        """Buffers cast to x's dtype and device (cached per dtype/device)."""
+        key = (x.dtype, x.device)
+        if key not in self._cache:
+            B = self.Q.shape[0]
+            tt = self._tt
+            self._cache[key] = {k: v.to(dtype=x.dtype, device=x.device).contiguous() for k, v in dict(
+                Qrows=self.Q.transpose(1, 2).reshape(2 * B, 2),                 # row (b, i) = q_biᵀ: [2B, 2]
+                qc=self._qc, qd=self._qd, L=self.L, lphi=self._lphi, tt=tt,
+                T=torch.stack([torch.ones_like(tt), tt, -0.5 * tt * tt], 1),   # [8, 3]
+                T2=torch.stack([torch.ones_like(tt), tt], 0),                   # [2, 8]
+            ).items()}
+        return self._cache[key]
+
+    def _branch_terms(self, x, s2):
+        """Per branch b and point n, log N(x; μ_bt, Σ_b + σ²I) = F0 + t·F1 − ½t²·F2 (t centred).
+
+        In branch b's eigenbasis, with u = Qᵀx − Qᵀc_b, λ = L_b + σ², d = Qᵀδ_b:
+        F0 = log φ_b − log 2π − ½ Σ_j (log λ_j + u_j²/λ_j),  F1 = Σ_j u_j d_j/λ_j,  F2 = Σ_j d_j²/λ_j.
+        Shapes: u, λ: [B, 2, N]; F: [B, 3, N].
+        """
+        P = self._consts(x)
+        B, n = P["L"].shape[0], x.shape[0]
+        u = (P["Qrows"] @ x.T).view(B, 2, n) - P["qc"][:, :, None]             # [B, 2, N]
+        lam = P["L"][:, :, None] + s2[None, None, :]                            # [B, 2, N]
+        iv = lam.reciprocal()
+        ivu = iv * u
+        d = P["qd"][:, :, None]                                                 # [B, 2, 1]
+        F0 = P["lphi"][:, None] - 0.5 * ((lam[:, 0] * lam[:, 1]).log() + (ivu * u).sum(1))  # [B, N]
+        F1 = (ivu * d).sum(1)                                                   # [B, N]
+        F2 = (iv * d * d).sum(1)                                                # [B, N]
+        return u, iv, F0, F1, F2, P
+
+    def _gauss(self, x, s2, want_score: bool):
+        """log p(x; σ) and optionally the score, for σ² = s2 per point. x: [N, 2], s2: [N].
+
+        Log-sum-exp over the K = 8B components with the shift m = max_b max_t (continuous
+        in t, so every exponent is ≤ 0 and the largest is within ~1 nat of 0).
+        """
+        u, iv, F0, F1, F2, P = self._branch_terms(x, s2)
+        tt = P["tt"]
+        tstar = (F1 / F2).clamp(float(tt[0]), float(tt[-1]))                   # argmax over t: [B, N]
+        mx = (F0 + tstar * F1 - 0.5 * tstar * tstar * F2).amax(0)               # [N]
+        B, n = F0.shape
+        F = torch.stack([F0 - mx, F1, F2], 0).view(3, B * n)                    # [3, B·N]
+        e = (P["T"] @ F).clamp_(min=-80.0).exp_()                               # exp(log w_bt − m): [8, B·N]
+        S = e.view(-1, n).sum(0)                                                # [N]
+        logp = mx + S.log()
+        if not want_score:
+            return logp, None
+        WT = (P["T2"] @ e).view(2, B, n) / S                                    # Σ_t w, Σ_t t·w: [2, B, N]
+        z = iv * (WT[0][:, None] * u - WT[1][:, None] * P["qd"][:, :, None])   # Σ_t w_t (Σ_b+σ²I)⁻¹(x−μ_t), eigenbasis
+        score = -(P["Qrows"].T @ z.reshape(-1, x.shape[0])).T                   # [N, 2]
+        return logp, score
+
+    def _eval(self, x, sigma, nu, want_score, chunk=4096):
+        x = check_points(x)
+        s = check_sigma(sigma, x.shape[0], device=x.device, dtype=x.dtype)
+        nu = check_nu(nu)
+        outs = [self._eval_chunk(xc, sc, nu, want_score)
+                for xc, sc in zip(x.split(chunk), s.split(chunk))]
+        logp = torch.cat([o[0] for o in outs])
+        score = torch.cat([o[1] for o in outs]) if want_score else None
+        return logp, score
+
+    def _eval_chunk(self, x, s, nu, want_score):
+        if math.isinf(nu):
+            return self._gauss(x, s * s, want_score)
+        kappa, omega = _genlaguerre_gamma(nu, self.quad_nodes)                 # [M]
+        M, n = len(kappa), x.shape[0]
+        kappa = torch.tensor(kappa, dtype=x.dtype, device=x.device)
+        log_omega = torch.tensor(np.log(omega), dtype=x.dtype, device=x.device)
+        xs = x.repeat(M, 1)                                                     # [M·N, 2]
+        s2 = (s[None, :] ** 2 / kappa[:, None]).reshape(-1)                     # σ²/κ_m per point
+        logp_m, score_m = self._gauss(xs, s2, want_score)
+        logp_m = logp_m.view(M, n) + log_omega[:, None]                         # [M, N]
+        logp = torch.logsumexp(logp_m, 0)
+        if not want_score:
+            return logp, None
+        r = torch.softmax(logp_m, 0)                                            # posterior over κ: [M, N]
+        return logp, (r[..., None] * score_m.view(M, n, 2)).sum(0)
+
+    # ------------------------------------------------------------------ public API
+    def logp(self, x, sigma=0.0, nu=math.inf):
+        """log p(x; σ): log density of p_data ∗ N(0, σ²I) (or ∗ T_ν(0, σ²I)). x: [N, 2] → [N]."""
+        return self._eval(x, sigma, nu, want_score=False)[0]
+
+    def score(self, x, sigma=0.0, nu=math.inf):
+        """∇ₓ log p(x; σ) (Gaussian, or Student-t noise with ν degrees of freedom). x: [N, 2] → [N, 2]."""
+        return self._eval(x, sigma, nu, want_score=True)[1]
+
+    def logp_and_score(self, x, sigma=0.0, nu=math.inf):
+        """Both at once (one pass): ([N], [N, 2])."""
+        return self._eval(x, sigma, nu, want_score=True)
+
+    def denoise(self, x, sigma):
+        """The exact denoiser D(x; σ) = x + σ² ∇ₓ log p(x; σ) = E[y | x] (Tweedie)."""
+        x = check_points(x)
+        s = check_sigma(sigma, x.shape[0], device=x.device, dtype=x.dtype)
+        return x + (s * s)[:, None] * self.score(x, s)
+
+    def sample(self, n, sigma=0.0, nu=math.inf, generator=None, return_branch=False):
+        """n draws of x = y + σ·noise, y ~ p_data, noise ~ N(0, I) (or Student-t with ν dof).
+
+        sigma: a float or an [n] tensor. Deterministic for a given torch.Generator.
+        With return_branch, also the index (into `self.branches`) of each draw's branch.
+        """
+        n = check_int(n, "n", 1)
+        nu = check_nu(nu)
+        s = check_sigma(sigma, n, dtype=torch.float64)
+        k = torch.multinomial(self.log_phi.exp(), n, replacement=True, generator=generator)  # [n]
+        b = self.branch_of[k]
+        z = torch.randn(n, 2, generator=generator, dtype=torch.float64)
+        y = self.mu[k] + torch.einsum("nij,nj->ni", self.Q[b], self.L[b].sqrt() * z)  # μ + Q √L z
+        noise = torch.randn(n, 2, generator=generator, dtype=torch.float64)
+        if not math.isinf(nu):
+            from scipy.special import gammaincinv
+            u = torch.rand(n, generator=generator, dtype=torch.float64).clamp(1e-12, 1 - 1e-12)
+            kappa = torch.from_numpy(gammaincinv(nu / 2, u.numpy()) * 2 / nu)
+            noise = noise / kappa.sqrt()[:, None]
+        x = (y + s[:, None] * noise).float()
+        return (x, b) if return_branch else x
+
+    def branch_depth(self) -> torch.Tensor:
+        """Depth (0..6) of each branch in `self.branches`: [B]."""
+        return torch.tensor([br.depth for br in self.branches])
+
+    def branch_logp(self, x, sigma=0.0):
+        """Per-branch log joint log Σ_{t∈b} φ_t N(x; μ_t, Σ_b + σ²I): [N, B]. For attributing points to branches."""
+        x = check_points(x)
+        s = check_sigma(sigma, x.shape[0], device=x.device, dtype=x.dtype)
+        _, _, F0, F1, F2, P = self._branch_terms(x, s * s)
+        return torch.logsumexp(torch.matmul(P["T"], torch.stack([F0, F1, F2], 1)), 1).T  # [B,8,N] → [N, B]
+
+    def __repr__(self):
+        return f"Tree(classes={self.classes!r}, branches={len(self.branches)}, components={self.n_components})"
+
+
+@lru_cache(maxsize=None)
+def tree(classes: str = "A") -> Tree:
+    """The tree distribution for `classes` ∈ {"A", "B", "AB"} (cached; weights normalised over the classes)."""
+    if classes not in ALLOWED_CLASSES:
+        raise ValueError(f"classes must be one of {ALLOWED_CLASSES}, got {classes!r}")
+    return Tree(classes)
+
+
+def dense_logp_and_score(t: Tree, x, sigma):
+    """The straightforward dense formulation, for benchmarks and tests only.
+
+    Materialises every [N, K, 2] and [N, K, 2, 2] intermediate through einsum:
+    (Σ_k + σ²I)⁻¹ per point and component, then log-sum-exp over components.
+    """
+    x = check_points(x)
+    s = check_sigma(sigma, x.shape[0], device=x.device, dtype=x.dtype)
+    mu, cov, log_phi = (v.to(x.dtype) for v in (t.mu, t.cov, t.log_phi))
+    eye = torch.eye(2, dtype=x.dtype)
+    C = cov[None] + (s * s)[:, None, None, None] * eye                         # [N, K, 2, 2]
+    Cinv = torch.linalg.inv(C)                                                 # [N, K, 2, 2]
+    d = x[:, None, :] - mu[None]                                               # [N, K, 2]
+    z = torch.einsum("nkij,nkj->nki", Cinv, d)                                 # [N, K, 2]
+    quad = torch.einsum("nki,nki->nk", d, z)                                   # [N, K]
+    logw = log_phi - LOG_2PI - 0.5 * torch.logdet(C) - 0.5 * quad              # [N, K]
+    logp = torch.logsumexp(logw, -1)
+    w = torch.softmax(logw, -1)
+    return logp, -torch.einsum("nk,nki->ni", w, z)

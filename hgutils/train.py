@@ -1,0 +1,269 @@
+"""Training the toy models, and the on-disk registry that names each model by its whole config.
+
+Two recipes:
+
+* ``ToyConfig`` → `ToyNet`, by exact score regression against the tree oracle
+  (the autoguidance paper's protocol): loss σ²‖s_θ(x; σ) − ∇ log p(x; σ)‖²,
+  ln σ ~ N(P_mean, P_std²), Adam with lr = lr_ref/√max(i/lr_iter, 1), and a
+  power-function EMA of the weights (EDM2) with relative std ``ema_std``.
+* ``DDPMConfig`` → `EpsNet`, by the DDPM loss ‖ε̂(x_t, t) − ε‖² (Ho et al. 2020).
+
+``load_or_train(config)`` returns the model from the cache when a valid file for
+exactly that config exists, and otherwise trains it and writes it atomically.
+Training is deterministic for a config (its ``seed`` drives every random draw).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import math
+import os
+import queue
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from . import toy
+from ._checks import check_float, check_int
+from .nets import EpsDenoiser, EpsNet, ToyNet, ddpm_alphas_cumprod
+from .runtime import progress
+
+FORMAT = 1                       # bump when the training code changes what a config produces
+_MAGIC = b"HGUTILS-MODEL\n"
+
+
+@dataclass(frozen=True)
+class ToyConfig:
+    """A `ToyNet` trained by exact score regression on the tree."""
+    classes: str = "A"
+    num_layers: int = 4
+    hidden_dim: int = 64
+    iters: int = 4096
+    batch: int = 4096
+    seed: int = 0
+    P_mean: float = -2.3
+    P_std: float = 1.5
+    lr_ref: float = 1e-2
+    lr_iter: int = 512
+    ema_std: float = 0.010
+
+    def __post_init__(self):
+        if self.classes not in toy.ALLOWED_CLASSES:
+            raise ValueError(f"classes must be one of {toy.ALLOWED_CLASSES}, got {self.classes!r}")
+        for name in ("num_layers", "hidden_dim", "iters", "batch", "lr_iter"):
+            check_int(getattr(self, name), name, 1)
+        check_int(self.seed, "seed", 0)
+        check_float(self.P_std, "P_std", 0, low_open=True)
+        check_float(self.lr_ref, "lr_ref", 0, low_open=True)
+        check_float(self.ema_std, "ema_std", 0, 0.28, low_open=True)
+
+
+@dataclass(frozen=True)
+class DDPMConfig:
+    """An `EpsNet` trained with the DDPM loss on the tree, linear β schedule."""
+    classes: str = "A"
+    num_layers: int = 3
+    hidden_dim: int = 128
+    T: int = 1000
+    iters: int = 3000
+    batch: int = 2048
+    seed: int = 0
+    lr: float = 2e-3
+
+    def __post_init__(self):
+        if self.classes not in toy.ALLOWED_CLASSES:
+            raise ValueError(f"classes must be one of {toy.ALLOWED_CLASSES}, got {self.classes!r}")
+        for name in ("num_layers", "hidden_dim", "T", "iters", "batch"):
+            check_int(getattr(self, name), name, 1)
+        check_int(self.seed, "seed", 0)
+        check_float(self.lr, "lr", 0, low_open=True)
+
+
+# ---------------------------------------------------------------------------- EMA
+
+def _phema_gamma(std: float) -> float:
+    """Exponent γ of the power-function EMA whose relative std is `std` (EDM2, Karras et al. 2024).
+
+    σ_rel² = (γ+1) / ((γ+2)²(γ+3)), decreasing in γ; solved by bisection in log γ.
+    """
+    rel = lambda g: math.sqrt((g + 1) / ((g + 2) ** 2 * (g + 3)))
+    lo, hi = 1e-6, 1e9
+    for _ in range(200):
+        mid = math.sqrt(lo * hi)
+        lo, hi = (mid, hi) if rel(mid) > std else (lo, mid)
+    return math.sqrt(lo * hi)
+
+
+# ---------------------------------------------------------------------------- training
+
+def _batches(cfg: ToyConfig, gen: torch.Generator):
+    """The training batches (σ [B], x [B, 2], exact score [B, 2]), in order; deterministic for `gen`."""
+    oracle = toy.tree(cfg.classes)
+    for _ in range(cfg.iters):
+        sigma = (torch.randn(cfg.batch, generator=gen) * cfg.P_std + cfg.P_mean).exp()   # ln σ ~ N(P_mean, P_std²)
+        x = oracle.sample(cfg.batch, sigma, generator=gen)                              # x = y + σn
+        yield sigma, x, oracle.score(x, sigma)                                          # target ∇ log p(x; σ)
+
+
+def _prefetch(iterator, depth: int = 2):
+    """Run `iterator` in a background thread (the oracle overlaps the network's step)."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    done = object()
+
+    def work():
+        try:
+            for item in iterator:
+                q.put(item)
+            q.put(done)
+        except BaseException as e:            # hand the error to the consumer
+            q.put(e)
+
+    threading.Thread(target=work, daemon=True).start()
+    while (item := q.get()) is not done:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+def train_toy(cfg: ToyConfig) -> ToyNet:
+    """Train a ToyNet by exact score regression against the tree oracle; returns the EMA model.
+
+    The oracle's batches are made in a second thread while the network steps, each with one
+    intra-op thread (faster than both taking turns on two). Deterministic for cfg.seed.
+    """
+    gen = torch.Generator().manual_seed(cfg.seed)
+    net = ToyNet(cfg.num_layers, cfg.hidden_dim, generator=gen).train()
+    ema = ToyNet(cfg.num_layers, cfg.hidden_dim).eval().requires_grad_(False)
+    ema.load_state_dict(net.state_dict())
+    opt = torch.optim.Adam(net.parameters(), betas=(0.9, 0.99))
+    gamma = _phema_gamma(cfg.ema_std)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        batches = _prefetch(_batches(cfg, gen))
+        desc = f"train {cfg.classes} {cfg.num_layers}x{cfg.hidden_dim}"
+        for i, (sigma, x, target) in enumerate(progress(batches, total=cfg.iters, desc=desc)):
+            for g in opt.param_groups:
+                g["lr"] = cfg.lr_ref / math.sqrt(max(i / cfg.lr_iter, 1))
+            pred = net.score(x, sigma, create_graph=True)                                   # [B, 2]
+            loss = (sigma ** 2 * (pred - target).square().mean(-1)).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            beta = (1 - 1 / (i + 1)) ** (gamma + 1)                                          # power-function EMA
+            with torch.no_grad():
+                for pe, pn in zip(ema.parameters(), net.parameters()):
+                    pe.lerp_(pn.detach(), 1 - beta)
+    finally:
+        torch.set_num_threads(threads)
+    return ema
+
+
+def train_ddpm(cfg: DDPMConfig) -> EpsNet:
+    """Train an EpsNet with the DDPM loss E‖ε̂(√ᾱ_t y + √(1−ᾱ_t) ε, t) − ε‖², t ~ U{1..T}."""
+    gen = torch.Generator().manual_seed(cfg.seed)
+    net = EpsNet(cfg.num_layers, cfg.hidden_dim, cfg.T, generator=gen).train()
+    abar = ddpm_alphas_cumprod(cfg.T).float()
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.iters)
+    data = toy.tree(cfg.classes)
+    for _ in progress(range(cfg.iters), total=cfg.iters, desc="train DDPM"):
+        y = data.sample(cfg.batch, generator=gen)                                        # [B, 2]
+        t = torch.randint(1, cfg.T + 1, (cfg.batch,), generator=gen)                     # [B]
+        eps = torch.randn(cfg.batch, 2, generator=gen)
+        a = abar[t - 1][:, None]
+        x_t = a.sqrt() * y + (1 - a).sqrt() * eps
+        loss = (net(x_t, t.float()) - eps).square().sum(-1).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+    return net.eval().requires_grad_(False)
+
+
+_RECIPES = {
+    ToyConfig: (train_toy, lambda c: ToyNet(c.num_layers, c.hidden_dim)),
+    DDPMConfig: (train_ddpm, lambda c: EpsNet(c.num_layers, c.hidden_dim, c.T)),
+}
+
+
+# ---------------------------------------------------------------------------- registry / cache
+
+def cache_dir() -> Path:
+    """$HGUTILS_CACHE, else <repository>/.cache/models for a source checkout, else ~/.cache/hgutils."""
+    if os.environ.get("HGUTILS_CACHE"):
+        return Path(os.environ["HGUTILS_CACHE"])
+    repo = Path(__file__).resolve().parents[1]
+    if (repo / "pyproject.toml").exists():
+        return repo / ".cache" / "models"
+    return Path.home() / ".cache" / "hgutils"
+
+
+def config_key(cfg) -> str:
+    """Name of a model: its recipe, format and every config field, hashed."""
+    body = json.dumps({"recipe": type(cfg).__name__, "format": FORMAT, **dataclasses.asdict(cfg)}, sort_keys=True)
+    return f"{type(cfg).__name__}-{hashlib.sha256(body.encode()).hexdigest()[:16]}"
+
+
+def _write_atomic(path: Path, payload: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _read_checked(path: Path):
+    """The stored object, or None if the file is missing, truncated or corrupt."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    head = len(_MAGIC) + 32
+    if len(raw) < head or not raw.startswith(_MAGIC):
+        return None
+    digest, payload = raw[len(_MAGIC):head], raw[head:]
+    if hashlib.sha256(payload).digest() != digest:
+        return None
+    try:
+        return torch.load(io.BytesIO(payload), weights_only=True)
+    except Exception:
+        return None
+
+
+def load_or_train(cfg, *, cache: bool = True, verbose: bool = False):
+    """The trained model for `cfg`: loaded from the cache if valid, else trained (and cached)."""
+    if type(cfg) not in _RECIPES:
+        raise ValueError(f"cfg must be one of {[c.__name__ for c in _RECIPES]}, got {type(cfg).__name__}")
+    trainer, empty = _RECIPES[type(cfg)]
+    path = cache_dir() / f"{config_key(cfg)}.pt"
+    if cache:
+        stored = _read_checked(path)
+        if stored is not None and stored.get("config") == dataclasses.asdict(cfg):
+            model = empty(cfg)
+            model.load_state_dict(stored["state"])
+            return model.eval().requires_grad_(False)
+        if verbose and path.exists():
+            print(f"cache file {path.name} is corrupt or stale: retraining")
+    model = trainer(cfg).eval().requires_grad_(False)
+    if cache:
+        buf = io.BytesIO()
+        torch.save({"config": dataclasses.asdict(cfg), "state": model.state_dict()}, buf)
+        _write_atomic(path, buf.getvalue())
+    return model
+
+
+def ddpm_denoiser(cfg: DDPMConfig = DDPMConfig()) -> EpsDenoiser:
+    """The DDPM ε-model for `cfg`, wrapped as an EDM denoiser."""
+    return EpsDenoiser(load_or_train(cfg), ddpm_alphas_cumprod(cfg.T))

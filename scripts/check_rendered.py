@@ -1,0 +1,724 @@
+#!/usr/bin/env python3
+"""Check the rendered book in a real headless browser.
+
+Usage:
+    python scripts/check_rendered.py _build/html --screenshot _build/screenshot_ch01.png
+
+For every page listed in ``_toc.yml`` the built HTML is served over http on
+127.0.0.1 (a random free port) and opened in Debian's headless Chromium
+(``/usr/bin/chromium``), driven through the Chrome DevTools Protocol (CDP)
+with the small ``websocket-client`` package. Each page must:
+
+* load: HTTP 200 for the page itself, a non-empty <title> and body text;
+* show every <img>: loaded and decodable (naturalWidth > 0);
+* render its math: on pages with math, MathJax is loaded (from the book
+  itself: the machines have no internet), every Sphinx math element holds a
+  MathJax ``mjx-container``, MathJax reported no TeX error, and no raw TeX
+  (``$$``, ``\\(``, ``\\[``, ``\\begin{``, ``$...\\macro...$``) is left in
+  the visible prose of any page;
+* produce no JavaScript error: no console.error/console.assert, no uncaught
+  exception, no browser log entry of level "error";
+* request nothing outside the local server, and get no HTTP error (>= 400)
+  or failed load for any of its requests. Nothing is filtered: the book has
+  to be self-contained (MathJax is vendored under book/_static/mathjax).
+
+One line per page tells what was checked. With ``--screenshot`` a PNG of the
+first notebook chapter is saved. The exit code is 0 when every check passed,
+1 when a check failed and 2 when the check could not run (missing build,
+missing browser, browser crash).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import functools
+import http.server
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+try:
+    import websocket  # the "websocket-client" package
+except ImportError:  # pragma: no cover - reported as a setup error
+    websocket = None
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+SOURCE_SUFFIXES = (".md", ".ipynb", ".rst", ".myst")
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+PAGE_TIMEOUT_S = 60.0
+
+
+class SetupError(RuntimeError):
+    """The check could not run at all (exit code 2)."""
+
+
+# --------------------------------------------------------------------------
+# table of contents
+
+
+def toc_docnames(toc_path: Path) -> list[str]:
+    """All page docnames of a jupyter-book ``_toc.yml``, in reading order."""
+    data = yaml.safe_load(toc_path.read_text(encoding="utf-8"))
+    names: list[str] = []
+
+    def strip(name: str) -> str:
+        for suffix in SOURCE_SUFFIXES:
+            if name.endswith(suffix):
+                return name[: -len(suffix)]
+        return name
+
+    def walk(node):
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            for key in ("root", "file"):
+                if isinstance(node.get(key), str):
+                    names.append(strip(node[key]))
+            for key in ("parts", "chapters", "sections", "subtrees", "entries"):
+                if node.get(key):
+                    walk(node[key])
+
+    walk(data)
+    seen: set[str] = set()
+    return [n for n in names if not (n in seen or seen.add(n))]
+
+
+def is_notebook(docname: str, html_dir: Path, book_root: Path) -> bool:
+    return (html_dir / "_sources" / f"{docname}.ipynb").is_file() or (
+        book_root / f"{docname}.ipynb"
+    ).is_file()
+
+
+# --------------------------------------------------------------------------
+# local http server
+
+
+def start_server(html_dir: Path):
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):  # noqa: A002 - stdlib signature
+            pass  # the browser's own network events are checked instead
+
+    Handler.extensions_map = {
+        **Handler.extensions_map,
+        ".js": "text/javascript",
+        ".woff": "font/woff",
+        ".woff2": "font/woff2",
+        ".svg": "image/svg+xml",
+    }
+    handler = functools.partial(Handler, directory=str(html_dir))
+
+    class Server(http.server.ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address):
+            # The browser may drop a connection it no longer needs (e.g. when
+            # it is closed at the end); that is no error of the book.
+            if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+                super().handle_error(request, client_address)
+
+    server = Server(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server
+
+
+# --------------------------------------------------------------------------
+# browser and CDP
+
+
+class CDPError(RuntimeError):
+    pass
+
+
+class CDP:
+    """A minimal synchronous Chrome DevTools Protocol client for one page."""
+
+    def __init__(self, ws_url: str):
+        self.ws = websocket.create_connection(
+            ws_url,
+            timeout=30,
+            suppress_origin=True,  # Chromium refuses foreign Origin headers
+            http_no_proxy=list(LOCAL_HOSTS),
+        )
+        self._next_id = 0
+        self.events: list[dict] = []
+
+    def close(self):
+        try:
+            self.ws.close()
+        except Exception:
+            pass
+
+    def _recv(self, deadline: float):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        self.ws.settimeout(remaining)
+        try:
+            raw = self.ws.recv()
+        except websocket.WebSocketTimeoutException:
+            return None
+        except (websocket.WebSocketConnectionClosedException, OSError) as exc:
+            raise SetupError(f"lost the connection to chromium: {exc}") from exc
+        return json.loads(raw)
+
+    def call(self, method: str, params: dict | None = None, timeout: float = 30.0):
+        self._next_id += 1
+        msg_id = self._next_id
+        self.ws.send(json.dumps({"id": msg_id, "method": method, "params": params or {}}))
+        deadline = time.monotonic() + timeout
+        while True:
+            msg = self._recv(deadline)
+            if msg is None:
+                raise CDPError(f"{method}: no answer from chromium within {timeout:.0f}s")
+            if msg.get("id") == msg_id:
+                if "error" in msg:
+                    raise CDPError(f"{method}: {msg['error'].get('message', msg['error'])}")
+                return msg.get("result", {})
+            if "method" in msg:
+                self.events.append(msg)
+
+    def pump(self, seconds: float):
+        """Collect events for ``seconds``."""
+        deadline = time.monotonic() + seconds
+        while True:
+            msg = self._recv(deadline)
+            if msg is None:
+                return
+            if "method" in msg:
+                self.events.append(msg)
+
+    def wait_for(self, method: str, timeout: float, start: int = 0) -> bool:
+        """Wait until an event ``method`` arrived at index >= ``start``."""
+        if any(e["method"] == method for e in self.events[start:]):
+            return True
+        deadline = time.monotonic() + timeout
+        while True:
+            msg = self._recv(deadline)
+            if msg is None:
+                return False
+            if "method" in msg:
+                self.events.append(msg)
+                if msg["method"] == method:
+                    return True
+
+    def evaluate(self, expression: str, timeout: float = 30.0):
+        result = self.call(
+            "Runtime.evaluate",
+            {
+                "expression": expression,
+                "awaitPromise": True,
+                "returnByValue": True,
+                "timeout": int(timeout * 1000),
+            },
+            timeout=timeout + 5,
+        )
+        if "exceptionDetails" in result:
+            details = result["exceptionDetails"]
+            text = details.get("exception", {}).get("description") or details.get("text")
+            raise CDPError(f"evaluating a check script failed: {text}")
+        return result.get("result", {}).get("value")
+
+
+class Browser:
+    """Debian's chromium, headless, with a fresh profile, on a CDP port."""
+
+    def __init__(self, executable: str):
+        self.executable = executable
+        self.profile = Path(tempfile.mkdtemp(prefix="check-rendered-profile-"))
+        self.log_path = self.profile.parent / (self.profile.name + ".log")
+        self.proc: subprocess.Popen | None = None
+        self.cdp: CDP | None = None
+
+    def start(self, width: int, height: int):
+        args = [
+            self.executable,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-default-browser-check",
+            "--no-proxy-server",
+            "--hide-scrollbars",
+            "--mute-audio",
+            f"--window-size={width},{height}",
+            f"--user-data-dir={self.profile}",
+            "--remote-debugging-address=127.0.0.1",
+            "--remote-debugging-port=0",
+            "about:blank",
+        ]
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, ended in close()
+        )
+        port_file = self.profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 60
+        port = None
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SetupError(
+                    f"chromium exited with code {self.proc.returncode} at start:\n{self.log_tail()}"
+                )
+            if port_file.is_file():
+                lines = port_file.read_text().split()
+                if lines and lines[0].isdigit():
+                    port = int(lines[0])
+                    break
+            time.sleep(0.1)
+        if port is None:
+            raise SetupError(f"chromium did not open its DevTools port in 60s:\n{self.log_tail()}")
+
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        ws_url = None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and ws_url is None:
+            try:
+                with opener.open(f"http://127.0.0.1:{port}/json/list", timeout=10) as resp:
+                    targets = json.load(resp)
+                pages = [t for t in targets if t.get("type") == "page"]
+                if pages:
+                    ws_url = pages[0]["webSocketDebuggerUrl"]
+            except OSError:
+                pass
+            if ws_url is None:
+                time.sleep(0.2)
+        if ws_url is None:
+            raise SetupError(f"chromium showed no page target:\n{self.log_tail()}")
+        self.cdp = CDP(ws_url)
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            self.cdp.call(f"{domain}.enable")
+        # Never serve stale files from a previous page or run.
+        self.cdp.call("Network.setCacheDisabled", {"cacheDisabled": True})
+        return self.cdp
+
+    def log_tail(self, n: int = 20) -> str:
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return "(no chromium log)"
+        return "\n".join("    " + line for line in lines[-n:]) or "    (chromium printed nothing)"
+
+    def close(self):
+        if self.cdp is not None:
+            self.cdp.close()
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait(timeout=10)
+        if getattr(self, "_log", None):
+            self._log.close()
+        shutil.rmtree(self.profile, ignore_errors=True)
+        try:
+            self.log_path.unlink()
+        except OSError:
+            pass
+
+
+# --------------------------------------------------------------------------
+# in-page checks (JavaScript run with Runtime.evaluate)
+
+# Wait until the page has settled: every image requested and decoded (lazy
+# ones forced to load), MathJax's first typeset done, web fonts loaded.
+SETTLE_JS = r"""
+(async () => {
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  for (const img of document.images) {
+    if (img.loading === "lazy") img.loading = "eager";
+  }
+  window.scrollTo(0, document.documentElement.scrollHeight);
+  await sleep(50);
+  window.scrollTo(0, 0);
+  const deadline = Date.now() + 20000;
+  while (Date.now() < deadline && [...document.images].some((i) => !i.complete)) {
+    await sleep(50);
+  }
+  let mathjax = "absent";
+  if (window.MathJax) {
+    if (MathJax.startup && MathJax.startup.promise) {
+      await MathJax.startup.promise;
+      mathjax = "MathJax " + (MathJax.version || "?");
+    } else {
+      mathjax = "config-only";  // the config object is there, the script never ran
+    }
+  }
+  if (document.fonts && document.fonts.ready) await document.fonts.ready;
+  return mathjax;
+})()
+"""
+
+# Facts about the rendered page.
+FACTS_JS = r"""
+(async () => {
+  const images = [];
+  for (const img of document.images) {
+    const src = img.currentSrc || img.src || "";
+    let decoded = false;
+    try { await img.decode(); decoded = true; } catch (e) { decoded = false; }
+    const isSvg = /\.svg(\?|#|$)/i.test(src) || src.startsWith("data:image/svg");
+    images.push({
+      src: src.startsWith("data:") ? src.slice(0, 40) + "..." : src,
+      complete: img.complete,
+      width: img.naturalWidth,
+      ok: img.complete && decoded && (img.naturalWidth > 0 || isSvg),
+    });
+  }
+  // Sphinx writes math as <span class="math"> / <div class="math"> holding
+  // \(..\) / \[..\]; MathJax replaces the TeX with an <mjx-container>.
+  const mathEls = [...document.querySelectorAll(".math")];
+  const unrendered = mathEls
+    .filter((e) => !e.querySelector("mjx-container"))
+    .map((e) => e.textContent.trim().slice(0, 80));
+  const texErrors = [...document.querySelectorAll("mjx-merror, [data-mjx-error]")]
+    .map((e) => (e.getAttribute("data-mjx-error") || e.textContent).slice(0, 80));
+  // The noundefined TeX package shows an undefined macro as red text.
+  const undefinedMacros = [...document.querySelectorAll("mjx-container mjx-mtext")]
+    .filter((e) => /^\\[A-Za-z]+$/.test(e.textContent.trim()) &&
+                   getComputedStyle(e).color === "rgb(255, 0, 0)")
+    .map((e) => e.textContent.trim());
+  // Raw TeX left in visible prose (code, program output and MathJax's own
+  // nodes excluded): the sign that some math was never handed to MathJax.
+  const rawTex = [];
+  const patterns = [/\$\$/, /\\\(|\\\)|\\\[|\\\]/, /\\begin\{/, /\$[^$\s][^$]*\\[A-Za-z]+[^$]*\$/];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
+    acceptNode(node) {
+      const el = node.parentElement;
+      if (!el || el.closest("pre, code, kbd, samp, script, style, textarea, noscript, " +
+                            "mjx-container, .highlight, .output, .cell_output")) {
+        return NodeFilter.FILTER_REJECT;
+      }
+      return NodeFilter.FILTER_ACCEPT;
+    },
+  });
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent;
+    const el = node.parentElement;
+    if (!patterns.some((p) => p.test(text))) continue;
+    if (el.checkVisibility && !el.checkVisibility()) continue;
+    rawTex.push(text.trim().slice(0, 100));
+  }
+  const main = document.querySelector("main, article, [role=main]");
+  return {
+    url: location.href,
+    title: document.title.trim(),
+    bodyChars: (document.body ? document.body.innerText.trim().length : 0),
+    mainChars: (main ? main.innerText.trim().length : 0),
+    images,
+    mathElements: mathEls.length,
+    mjxContainers: document.querySelectorAll("mjx-container").length,
+    unrendered,
+    texErrors,
+    undefinedMacros,
+    rawTex,
+    scrollHeight: document.documentElement.scrollHeight,
+  };
+})()
+"""
+
+
+# --------------------------------------------------------------------------
+# one page
+
+
+def _host(url: str) -> str | None:
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme in ("http", "https", "ws", "wss"):
+        return parsed.hostname
+    return None  # data:, blob:, about:, chrome-*: stay in the browser
+
+
+def _console_text(params: dict) -> str:
+    parts = []
+    for arg in params.get("args", []):
+        if "value" in arg:
+            parts.append(str(arg["value"]))
+        else:
+            parts.append(arg.get("description") or arg.get("type", "?"))
+    return " ".join(parts)
+
+
+def check_page(cdp: CDP, url: str, label: str, page_timeout: float) -> tuple[list[str], str, dict]:
+    """Load ``url`` and check it. Returns (problems, summary line, facts)."""
+    problems: list[str] = []
+    # Start each page from a blank tab so that no event leaks between pages.
+    cdp.call("Page.navigate", {"url": "about:blank"})
+    cdp.pump(0.2)
+    cdp.events.clear()
+
+    t0 = time.monotonic()
+    nav = cdp.call("Page.navigate", {"url": url}, timeout=page_timeout)
+    if nav.get("errorText"):
+        return [f"navigation failed: {nav['errorText']}"], "", {}
+    loader_id = nav.get("loaderId")
+    if not cdp.wait_for("Page.loadEventFired", page_timeout):
+        problems.append(f"the load event did not fire within {page_timeout:.0f}s")
+    mathjax = cdp.evaluate(SETTLE_JS, timeout=page_timeout)
+    facts = cdp.evaluate(FACTS_JS, timeout=page_timeout)
+    cdp.pump(0.3)  # late console messages / requests
+    elapsed = time.monotonic() - t0
+
+    # ---- events: network, console, exceptions
+    requests: dict[str, str] = {}
+    external: list[str] = []
+    http_errors: list[str] = []
+    failed: list[str] = []
+    js_errors: list[str] = []
+    warnings = 0
+    doc_status = None
+    for event in cdp.events:
+        method, params = event["method"], event.get("params", {})
+        if method == "Network.requestWillBeSent":
+            req_url = params["request"]["url"]
+            requests[params["requestId"]] = req_url
+            host = _host(req_url)
+            if host is not None and host not in LOCAL_HOSTS:
+                external.append(req_url)
+        elif method == "Network.responseReceived":
+            status = params["response"].get("status", 0)
+            resp_url = params["response"].get("url", "")
+            if params.get("type") == "Document" and params["requestId"] == loader_id:
+                doc_status = status
+            if status >= 400:
+                http_errors.append(f"HTTP {status} {resp_url}")
+        elif method == "Network.loadingFailed":
+            req_url = requests.get(params["requestId"], "?")
+            failed.append(f"{params.get('errorText', 'failed')} {req_url}")
+        elif method == "Runtime.consoleAPICalled":
+            if params.get("type") in ("error", "assert"):
+                js_errors.append(f"console.{params['type']}: {_console_text(params)}")
+            elif params.get("type") == "warning":
+                warnings += 1
+        elif method == "Runtime.exceptionThrown":
+            details = params.get("exceptionDetails", {})
+            text = details.get("exception", {}).get("description") or details.get("text", "?")
+            js_errors.append(f"uncaught exception: {text.splitlines()[0]}")
+        elif method == "Log.entryAdded":
+            entry = params.get("entry", {})
+            if entry.get("level") == "error":
+                where = f" ({entry['url']})" if entry.get("url") else ""
+                js_errors.append(f"browser log [{entry.get('source', '?')}]: {entry.get('text', '')}{where}")
+            elif entry.get("level") == "warning":
+                warnings += 1
+
+    # ---- the page itself
+    if doc_status != 200:
+        problems.append(f"page answered HTTP {doc_status} (expected 200)")
+    if not facts:
+        problems.append("could not read the page")
+        facts = {}
+    if not facts.get("title"):
+        problems.append("empty <title>")
+    if facts.get("bodyChars", 0) == 0 or facts.get("mainChars", 0) == 0:
+        problems.append("empty page body (no text in <main>/<article>)")
+
+    # ---- images
+    images = facts.get("images", [])
+    bad_images = [i for i in images if not i["ok"]]
+    for img in bad_images:
+        problems.append(f"image not loaded: {img['src']} (naturalWidth={img['width']})")
+
+    # ---- math
+    n_math = facts.get("mathElements", 0)
+    if n_math:
+        if not mathjax.startswith("MathJax"):
+            problems.append(f"page has {n_math} math elements but MathJax did not run ({mathjax})")
+        for tex in facts.get("unrendered", [])[:5]:
+            problems.append(f"math not rendered by MathJax: {tex!r}")
+        if len(facts.get("unrendered", [])) > 5:
+            problems.append(f"... {len(facts['unrendered']) - 5} more unrendered math elements")
+    for err in facts.get("texErrors", [])[:5]:
+        problems.append(f"MathJax TeX error: {err!r}")
+    for macro in facts.get("undefinedMacros", [])[:5]:
+        problems.append(f"undefined TeX macro: {macro}")
+    for text in facts.get("rawTex", [])[:5]:
+        problems.append(f"raw TeX left in the page text: {text!r}")
+
+    # ---- JavaScript and network
+    problems.extend(js_errors)
+    for req_url in external:
+        problems.append(f"request outside the local server (the book must be self-contained): {req_url}")
+    problems.extend(http_errors)
+    problems.extend(f"load failed: {f}" for f in failed)
+
+    n_ok_img = len(images) - len(bad_images)
+    math_txt = (
+        f"math {n_math - len(facts.get('unrendered', []))}/{n_math} rendered ({mathjax})"
+        if n_math
+        else "no math"
+    )
+    summary = (
+        f"{label}: HTTP {doc_status}, title {facts.get('title', '')!r}, "
+        f"{facts.get('mainChars', 0)} chars, images {n_ok_img}/{len(images)} loaded, {math_txt}, "
+        f"raw TeX {len(facts.get('rawTex', []))}, JS errors {len(js_errors)} "
+        f"(warnings {warnings}), requests {len(requests)} ({len(external)} external, "
+        f"{len(http_errors) + len(failed)} failed), {elapsed:.1f}s"
+    )
+    return problems, summary, facts
+
+
+def check_redirect(cdp: CDP, base: str, root_doc: str, timeout: float) -> list[str]:
+    """The site's index.html must send the reader to the root page."""
+    cdp.call("Page.navigate", {"url": base + "index.html"})
+    target = f"/{root_doc}.html"
+    deadline = time.monotonic() + timeout
+    path = ""
+    while time.monotonic() < deadline:
+        cdp.pump(0.2)
+        try:
+            path = cdp.evaluate("location.pathname", timeout=5) or ""
+        except CDPError:
+            continue  # the page is navigating
+        if path == target:
+            return []
+    return [f"index.html did not redirect to {target} (ended at {path!r})"]
+
+
+def screenshot(cdp: CDP, url: str, out: Path, width: int, max_height: int):
+    cdp.call("Page.navigate", {"url": url})
+    cdp.wait_for("Page.loadEventFired", PAGE_TIMEOUT_S, start=len(cdp.events))
+    cdp.evaluate(SETTLE_JS, timeout=PAGE_TIMEOUT_S)
+    height = int(cdp.evaluate("document.documentElement.scrollHeight") or 1000)
+    height = max(600, min(height, max_height))
+    cdp.call(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+    cdp.pump(0.5)
+    cdp.evaluate(SETTLE_JS, timeout=PAGE_TIMEOUT_S)
+    shot = cdp.call("Page.captureScreenshot", {"format": "png"}, timeout=60)
+    cdp.call("Emulation.clearDeviceMetricsOverride")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(base64.b64decode(shot["data"]))
+    return height
+
+
+# --------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("html_dir", type=Path, help="the built book, e.g. _build/html")
+    parser.add_argument("--toc", type=Path, default=REPO_ROOT / "_toc.yml",
+                        help="the book's _toc.yml (default: %(default)s)")
+    parser.add_argument("--screenshot", type=Path, default=None,
+                        help="save a PNG of the first notebook chapter here")
+    parser.add_argument("--screenshot-page", default=None,
+                        help="docname to screenshot instead, e.g. notebooks/02_score_ode")
+    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", DEFAULT_CHROMIUM),
+                        help="browser executable (default: $CHROMIUM or %(default)s)")
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=1000)
+    parser.add_argument("--screenshot-max-height", type=int, default=2400)
+    parser.add_argument("--timeout", type=float, default=PAGE_TIMEOUT_S,
+                        help="seconds allowed per page (default: %(default)s)")
+    args = parser.parse_args(argv)
+
+    t_start = time.monotonic()
+    html_dir = args.html_dir.resolve()
+    try:
+        if websocket is None:
+            raise SetupError("the Python package websocket-client is not installed "
+                             "(pip install -r requirements.txt)")
+        if not (html_dir / "index.html").is_file():
+            raise SetupError(f"{html_dir} holds no built book (no index.html): build it first")
+        if not args.toc.is_file():
+            raise SetupError(f"table of contents not found: {args.toc}")
+        chromium = shutil.which(args.chromium) or args.chromium
+        if not (os.path.isfile(chromium) and os.access(chromium, os.X_OK)):
+            raise SetupError(f"browser not found: {args.chromium} (apt-get install -y chromium)")
+
+        docnames = toc_docnames(args.toc)
+        if not docnames:
+            raise SetupError(f"no pages in {args.toc}")
+        missing = [d for d in docnames if not (html_dir / f"{d}.html").is_file()]
+        if missing:
+            print("FAIL: pages of the toc missing from the build: " + ", ".join(missing))
+            return 1
+
+        book_root = args.toc.resolve().parent
+        shot_doc = args.screenshot_page
+        if shot_doc is None:
+            notebooks = [d for d in docnames if is_notebook(d, html_dir, book_root)]
+            shot_doc = notebooks[0] if notebooks else docnames[min(1, len(docnames) - 1)]
+        elif shot_doc not in docnames:
+            raise SetupError(f"--screenshot-page {shot_doc} is not in the toc")
+
+        server = start_server(html_dir)
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        browser = Browser(chromium)
+        failures = 0
+        try:
+            cdp = browser.start(args.width, args.height)
+            product = cdp.call("Browser.getVersion").get("product", "chromium")
+            print(f"checking {len(docnames)} pages of {html_dir} at {base} with {product}")
+            for doc in docnames:
+                try:
+                    problems, summary, _ = check_page(cdp, base + f"{doc}.html", doc, args.timeout)
+                except CDPError as exc:
+                    problems, summary = [str(exc)], ""
+                if problems:
+                    failures += 1
+                    print(f"FAIL {summary}" if summary else f"FAIL {doc}")
+                    for problem in problems:
+                        print(f"     - {problem}")
+                else:
+                    print(f"ok   {summary}")
+            redirect = check_redirect(cdp, base, docnames[0], 15)
+            if redirect:
+                failures += 1
+                print(f"FAIL index.html: {redirect[0]}")
+            else:
+                print(f"ok   index.html: redirects to {docnames[0]}.html")
+            if args.screenshot is not None:
+                out = args.screenshot.resolve()
+                height = screenshot(cdp, base + f"{shot_doc}.html", out, args.width,
+                                    args.screenshot_max_height)
+                print(f"screenshot of {shot_doc} ({args.width}x{height}) saved to {out}")
+        finally:
+            browser.close()
+            server.shutdown()
+            server.server_close()
+    except (SetupError, CDPError) as exc:
+        print(f"ERROR: the rendered-book check could not run: {exc}", file=sys.stderr)
+        return 2
+
+    elapsed = time.monotonic() - t_start
+    if failures:
+        print(f"FAILED: {failures} of {len(docnames) + 1} checks failed ({elapsed:.1f}s)")
+        return 1
+    print(f"all {len(docnames)} pages passed ({elapsed:.1f}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+#!/usr/bin/env python
+"""Re-execute notebooks with papermill: the .py (py:percent) source is the truth.
+
+    python scripts/run_notebooks.py                       # every notebooks/NN_*.py, in order
+    python scripts/run_notebooks.py notebooks/01_ddpm_basics.ipynb -p steps 100 -o /tmp/out
+
+Each notebook is first synced from its .py with jupytext (outputs dropped), then executed
+in place by papermill (or into -o DIR, recommended when passing parameters, so that the
+committed record stays at the defaults). Volatile metadata (timings) is stripped so that
+re-running changes only what the code changed. Prints each notebook's execution time.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def parse_value(text: str):
+    """A parameter value: JSON if it parses (numbers, lists, true/false), else the string."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def strip_volatile(path: Path) -> None:
+    nb = json.loads(path.read_text())
+    nb.get("metadata", {}).pop("papermill", None)
+    for cell in nb.get("cells", []):
+        cell.get("metadata", {}).pop("papermill", None)
+        cell.get("metadata", {}).pop("execution", None)
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("notebooks", nargs="*", help="notebooks (.ipynb or .py); default: all in notebooks/")
+    ap.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    ap.add_argument("-o", "--output-dir", help="write executed notebooks here instead of in place")
+    args = ap.parse_args(argv)
+
+    import jupytext
+    import papermill as pm
+
+    os.environ["HG_BATCH"] = "1"          # the kernels inherit it: no progress bars, static widgets
+    sources = [Path(p) for p in args.notebooks] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+    params = {k: parse_value(v) for k, v in args.parameter}
+    times = []
+    for src in sources:
+        py, ipynb = src.with_suffix(".py"), src.with_suffix(".ipynb")
+        if not py.exists():
+            print(f"error: {py} does not exist (the .py source is required)", file=sys.stderr)
+            return 2
+        nb = jupytext.read(py)
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        jupytext.write(nb, ipynb)                         # fresh, unexecuted, paired
+        out = Path(args.output_dir) / ipynb.name if args.output_dir else ipynb
+        out.parent.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        try:
+            pm.execute_notebook(str(ipynb), str(out), parameters=params or None, cwd=str(py.parent),
+                                kernel_name="python3", progress_bar=False, log_output=False)
+        except pm.PapermillExecutionError as e:
+            print(f"FAILED {py.name}: {e.ename}: {e.evalue}", file=sys.stderr)
+            return 1
+        dt = time.perf_counter() - t0
+        strip_volatile(out)
+        times.append((py.stem, dt))
+        print(f"{py.stem:28s} {dt:7.1f} s  -> {out}")
+    if len(times) > 1:
+        print(f"{'total':28s} {sum(t for _, t in times):7.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
