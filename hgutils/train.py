@@ -69,6 +69,7 @@ class DDPMConfig:
     classes: str = "A"
     num_layers: int = 3
     hidden_dim: int = 128
+    fourier: int = 6
     T: int = 1000
     iters: int = 3000
     batch: int = 2048
@@ -80,6 +81,7 @@ class DDPMConfig:
             raise ValueError(f"classes must be one of {toy.ALLOWED_CLASSES}, got {self.classes!r}")
         for name in ("num_layers", "hidden_dim", "T", "iters", "batch"):
             check_int(getattr(self, name), name, 1)
+        check_int(self.fourier, "fourier", 0)
         check_int(self.seed, "seed", 0)
         check_float(self.lr, "lr", 0, low_open=True)
 
@@ -167,7 +169,7 @@ def train_toy(cfg: ToyConfig) -> ToyNet:
 def train_ddpm(cfg: DDPMConfig) -> EpsNet:
     """Train an EpsNet with the DDPM loss E‖ε̂(√ᾱ_t y + √(1−ᾱ_t) ε, t) − ε‖², t ~ U{1..T}."""
     gen = torch.Generator().manual_seed(cfg.seed)
-    net = EpsNet(cfg.num_layers, cfg.hidden_dim, cfg.T, generator=gen).train()
+    net = EpsNet(cfg.num_layers, cfg.hidden_dim, cfg.T, cfg.fourier, generator=gen).train()
     abar = ddpm_alphas_cumprod(cfg.T).float()
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, cfg.iters)
@@ -188,7 +190,7 @@ def train_ddpm(cfg: DDPMConfig) -> EpsNet:
 
 _RECIPES = {
     ToyConfig: (train_toy, lambda c: ToyNet(c.num_layers, c.hidden_dim)),
-    DDPMConfig: (train_ddpm, lambda c: EpsNet(c.num_layers, c.hidden_dim, c.T)),
+    DDPMConfig: (train_ddpm, lambda c: EpsNet(c.num_layers, c.hidden_dim, c.T, c.fourier)),
 }
 
 

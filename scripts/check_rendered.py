@@ -202,9 +202,9 @@ class CDP:
             if "method" in msg:
                 self.events.append(msg)
 
-    def wait_for(self, method: str, timeout: float, start: int = 0) -> bool:
-        """Wait until an event ``method`` arrived at index >= ``start``."""
-        if any(e["method"] == method for e in self.events[start:]):
+    def wait_for(self, method: str, timeout: float) -> bool:
+        """Wait until an event ``method`` has arrived."""
+        if any(e["method"] == method for e in self.events):
             return True
         deadline = time.monotonic() + timeout
         while True:
@@ -399,13 +399,19 @@ FACTS_JS = r"""
   const unrendered = mathEls
     .filter((e) => !e.querySelector("mjx-container"))
     .map((e) => e.textContent.trim().slice(0, 80));
-  const texErrors = [...document.querySelectorAll("mjx-merror, [data-mjx-error]")]
-    .map((e) => (e.getAttribute("data-mjx-error") || e.textContent).slice(0, 80));
-  // The noundefined TeX package shows an undefined macro as red text.
-  const undefinedMacros = [...document.querySelectorAll("mjx-container mjx-mtext")]
-    .filter((e) => /^\\[A-Za-z]+$/.test(e.textContent.trim()) &&
-                   getComputedStyle(e).color === "rgb(255, 0, 0)")
-    .map((e) => e.textContent.trim());
+  // A TeX error is typeset as an merror node (one report per formula).
+  const texErrors = [...document.querySelectorAll("mjx-container")]
+    .map((c) => c.querySelector("[data-mjx-error], mjx-merror, merror"))
+    .filter((e) => e)
+    .map((e) => (e.getAttribute("data-mjx-error") || e.textContent || "TeX error").slice(0, 80));
+  // The noundefined TeX package typesets an undefined macro as red text
+  // (CHTML draws glyphs with CSS, so its name is read from the assistive MathML).
+  const undefinedMacros = [...document.querySelectorAll("mjx-container")]
+    .filter((c) => c.querySelector('mjx-mtext[style*="color: red"], mtext[mathcolor="red"]'))
+    .map((c) => {
+      const names = [...c.querySelectorAll('mtext[mathcolor="red"]')].map((m) => m.textContent.trim());
+      return names.length ? names.join(" ") : "(an undefined macro, shown in red)";
+    });
   // Raw TeX left in visible prose (code, program output and MathJax's own
   // nodes excluded): the sign that some math was never handed to MathJax.
   const rawTex = [];
@@ -467,12 +473,34 @@ def _console_text(params: dict) -> str:
     return " ".join(parts)
 
 
+def wait_for_load(cdp: CDP, url: str, timeout: float) -> bool:
+    """Wait for the load event of ``url`` in the main frame (not of an earlier page)."""
+    deadline = time.monotonic() + timeout
+    navigated_at = None
+    while time.monotonic() < deadline:
+        if navigated_at is None:
+            for i, event in enumerate(cdp.events):
+                frame = event.get("params", {}).get("frame", {})
+                if (event["method"] == "Page.frameNavigated" and not frame.get("parentId")
+                        and frame.get("url", "").split("#")[0] == url):
+                    navigated_at = i
+                    break
+        if navigated_at is not None and any(
+            e["method"] == "Page.loadEventFired" for e in cdp.events[navigated_at:]
+        ):
+            return True
+        cdp.pump(0.05)
+    return False
+
+
 def check_page(cdp: CDP, url: str, label: str, page_timeout: float) -> tuple[list[str], str, dict]:
     """Load ``url`` and check it. Returns (problems, summary line, facts)."""
     problems: list[str] = []
     # Start each page from a blank tab so that no event leaks between pages.
+    cdp.events.clear()
     cdp.call("Page.navigate", {"url": "about:blank"})
-    cdp.pump(0.2)
+    cdp.wait_for("Page.loadEventFired", 10)
+    cdp.pump(0.1)
     cdp.events.clear()
 
     t0 = time.monotonic()
@@ -480,7 +508,7 @@ def check_page(cdp: CDP, url: str, label: str, page_timeout: float) -> tuple[lis
     if nav.get("errorText"):
         return [f"navigation failed: {nav['errorText']}"], "", {}
     loader_id = nav.get("loaderId")
-    if not cdp.wait_for("Page.loadEventFired", page_timeout):
+    if not wait_for_load(cdp, url, page_timeout):
         problems.append(f"the load event did not fire within {page_timeout:.0f}s")
     mathjax = cdp.evaluate(SETTLE_JS, timeout=page_timeout)
     facts = cdp.evaluate(FACTS_JS, timeout=page_timeout)
@@ -604,8 +632,9 @@ def check_redirect(cdp: CDP, base: str, root_doc: str, timeout: float) -> list[s
 
 
 def screenshot(cdp: CDP, url: str, out: Path, width: int, max_height: int):
+    cdp.events.clear()
     cdp.call("Page.navigate", {"url": url})
-    cdp.wait_for("Page.loadEventFired", PAGE_TIMEOUT_S, start=len(cdp.events))
+    wait_for_load(cdp, url, PAGE_TIMEOUT_S)
     cdp.evaluate(SETTLE_JS, timeout=PAGE_TIMEOUT_S)
     height = int(cdp.evaluate("document.documentElement.scrollHeight") or 1000)
     height = max(600, min(height, max_height))

@@ -1,0 +1,22 @@
+"""Validation of a notebook's papermill parameters: each check raises ValueError naming the
+parameter and what is allowed, so a bad run stops in the notebook's first cells."""
+from __future__ import annotations
+
+from ._checks import check_float, check_int  # noqa: F401  (re-exported)
+
+
+def check_int_list(values, name: str, minimum: int = 1) -> list[int]:
+    """A non-empty list of integers >= minimum."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"{name} must be a non-empty list of integers >= {minimum}, got {values!r}")
+    out = [check_int(v, f"{name}[{i}]", minimum) for i, v in enumerate(values)]
+    if not out:
+        raise ValueError(f"{name} must be a non-empty list of integers >= {minimum}, got []")
+    return out
+
+
+def check_choice(value, name: str, allowed) -> str:
+    """One of `allowed`."""
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {sorted(allowed)}, got {value!r}")
+    return value

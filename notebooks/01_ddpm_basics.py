@@ -1,0 +1,249 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 1. DDPM basics
+#
+# **The question.** What does a denoising diffusion probabilistic model (DDPM) {cite}`ho2020ddpm`
+# learn on a distribution whose density we know exactly, and how does the quality of its samples
+# depend on the number of sampling steps?
+#
+# **The data.** Throughout the book the data is the 2D fractal tree of the autoguidance paper's toy
+# example {cite}`karras2024autoguidance`: a mixture of 1016 thin Gaussians along the 127 branches of a
+# random binary tree (class A; chapter 3 adds class B). Because it is a Gaussian mixture, its density
+# convolved with any Gaussian noise is known in closed form, so every learned quantity below has
+# an exact counterpart (`hgutils.toy`, evaluated in log space). This chapter needs nothing earlier.
+
+# %% tags=["parameters"]
+steps = 1000                          # DDPM sampling steps for the showcase figure (1..T)
+steps_list = [10, 20, 50, 100, 250, 1000]   # step counts of the sweep (network)
+oracle_steps_list = [10, 20, 50, 100, 250]  # step counts of the sweep (exact oracle, slower)
+n_samples = 4096                      # samples per run
+seeds = 3                             # runs behind every mean ± std
+T = 1000                              # diffusion length (Ho et al. 2020)
+train_iters = 3000                    # iterations of the ε-model
+
+# %%
+from hgutils.params import check_int, check_int_list
+
+T = check_int(T, "T", 2)
+steps = check_int(steps, "steps", 1)
+if steps > T:
+    raise ValueError(f"steps must be <= T = {T}, got {steps}")
+steps_list = check_int_list(steps_list, "steps_list", 1)
+oracle_steps_list = check_int_list(oracle_steps_list, "oracle_steps_list", 1)
+if max(steps_list + oracle_steps_list) > T:
+    raise ValueError(f"steps_list and oracle_steps_list entries must be <= T = {T}")
+n_samples = check_int(n_samples, "n_samples", 16)
+seeds = check_int(seeds, "seeds", 1)
+train_iters = check_int(train_iters, "train_iters", 1)
+
+# %%
+import torch
+
+from hgutils import experiments, plots, samplers, toy
+from hgutils.nets import ddpm_alphas_cumprod
+from hgutils.report import Table, mean_std, pm
+from hgutils.train import DDPMConfig, ddpm_denoiser
+
+torch.set_num_threads(2)
+tree = toy.tree("A")
+reference = tree.sample(8192, generator=torch.Generator().manual_seed(12345))   # true samples
+seed_list = list(range(seeds))
+abar = ddpm_alphas_cumprod(T)                        # ᾱ_t, t = 1..T (linear β from 1e-4 to 0.02)
+sigma_t = ((1 - abar) / abar).sqrt()                 # the same noise in the σ-parameterization
+
+# %% [markdown]
+# ## The forward process
+#
+# DDPM destroys the data in $T$ small Gaussian steps with variances $\beta_t$ rising linearly from
+# $10^{-4}$ to $0.02$. In closed form,
+#
+# $$
+# x_t = \sqrt{\bar\alpha_t}\, y + \sqrt{1-\bar\alpha_t}\,\varepsilon, \qquad \bar\alpha_t = \prod_{s\le t}(1-\beta_s),
+# \quad \varepsilon \sim \mathcal N(0, I).
+# $$
+#
+# Dividing by $\sqrt{\bar\alpha_t}$ gives the form every later chapter uses {cite}`karras2022edm`:
+# $x_t/\sqrt{\bar\alpha_t} = y + \sigma_t\,\varepsilon$ with $\sigma_t = \sqrt{(1-\bar\alpha_t)/\bar\alpha_t}$.
+# Below, the tree at a few $t$, with the exact density of $x_t$ (contours) under the samples.
+
+# %%
+show_t = [1, 50, 150, 300, 600, T]
+fig, axes = plots.panels(len(show_t), rows=1, size=2.2)
+gen = torch.Generator().manual_seed(0)
+for ax, t in zip(axes, show_t):
+    a, s = float(abar[t - 1]), float(sigma_t[t - 1])
+    x = tree.sample(2000, s, generator=gen) * a ** 0.5               # x_t in DDPM (VP) coordinates
+    lim = (-3, 3, -3, 3) if s > 0.5 else plots.EXTENT
+    plots.density(ax, lambda p, _: tree.logp(p / a ** 0.5, s), None, extent=lim)
+    plots.samples(ax, x, extent=lim, size=0.6)
+    ax.set_title(f"t = {t}, σ_t = {s:.3g}")
+
+# %% [markdown]
+# ## ε-prediction and the DDPM loss
+#
+# A network $\hat\varepsilon_\theta(x_t, t)$ is trained to predict the noise, with Ho et al.'s
+# simplified loss
+#
+# $$
+# L(\theta) = \mathbb E_{t \sim \mathcal U\{1..T\},\, y,\, \varepsilon}\,
+# \lVert \hat\varepsilon_\theta(\sqrt{\bar\alpha_t}\,y + \sqrt{1-\bar\alpha_t}\,\varepsilon,\; t) - \varepsilon \rVert^2 .
+# $$
+#
+# Its minimiser is the posterior mean $\varepsilon^*(x_t, t) = \mathbb E[\varepsilon \mid x_t]$, which
+# for the tree we know exactly: with $x = x_t/\sqrt{\bar\alpha_t}$,
+# $\varepsilon^* = (x - D(x;\sigma_t))/\sigma_t = -\sigma_t \nabla_x \log p(x;\sigma_t)$.
+# So the loss splits into an irreducible part $\mathbb E\lVert\varepsilon - \varepsilon^*\rVert^2$ that no
+# network can remove, and the network's own error $\mathbb E\lVert\hat\varepsilon_\theta - \varepsilon^*\rVert^2$.
+# Our $\hat\varepsilon_\theta$ is a plain MLP (3 hidden layers of 128 units; the input is $x_t$ with
+# Fourier features and a sinusoidal embedding of $t$), trained with that loss
+# (`hgutils.train.DDPMConfig`) and cached on disk.
+
+# %%
+cfg = DDPMConfig(classes="A", T=T, iters=train_iters)
+model = ddpm_denoiser(cfg)                           # the ε-net, wrapped as D(x; σ) = x − σ ε̂
+
+# %%
+loss_t = [1, 3, 10, 30, 100, 300, 1000]
+loss_t = [t for t in loss_t if t <= T]
+gen = torch.Generator().manual_seed(1)
+rows = []
+for t in loss_t:
+    s = float(sigma_t[t - 1])
+    y = tree.sample(8192, generator=gen)
+    eps = torch.randn(8192, 2, generator=gen)
+    x = y + s * eps                                      # = x_t / √ᾱ_t
+    eps_star = (x - tree.denoise(x, s)) / s              # exact minimiser
+    eps_hat = (x - model.denoise(x, s)) / s              # the network
+    rows.append((t, s, (eps - eps_star).square().sum(1).mean().item(),
+                 (eps_hat - eps_star).square().sum(1).mean().item()))
+
+fig, (ax,) = plots.figure(5.0, 2.8)
+plots.metric_curve(ax, [r[0] for r in rows], [r[2] for r in rows], label="irreducible E‖ε − ε*‖²", color=plots.COLORS["truth"], logx=True)
+plots.metric_curve(ax, [r[0] for r in rows], [r[3] for r in rows], label="network error E‖ε̂ − ε*‖²", color=plots.COLORS["main"], logx=True)
+ax.set_yscale("log"), ax.set_xlabel("t"), ax.set_ylabel("squared error"), ax.legend();
+
+# %%
+Table(["t", "σ_t", "irreducible loss", "network's excess loss"],
+      [(t, f"{s:.3g}", f"{a:.3f}", f"{b:.3f}") for t, s, a, b in rows])
+
+# %% [markdown]
+# ## Ancestral sampling
+#
+# Sampling runs the chain backwards (Ho et al., Algorithm 2). In the σ-parameterization, with
+# $\hat y = D(x;\sigma_i)$ the network's denoised guess and $r = \sigma_{i+1}^2/\sigma_i^2$, one step draws
+# from the Gaussian posterior of the less noisy state:
+#
+# $$
+# x \leftarrow \hat y + r\,(x - \hat y) + \sigma_{i+1}\sqrt{1 - r}\; n, \qquad n \sim \mathcal N(0, I).
+# $$
+#
+# Multiplied by $\sqrt{\bar\alpha_{t-1}}$ this is Ho et al.'s update with the posterior variance
+# $\tilde\beta_t$. Fewer steps than $T$ use an evenly spaced subsequence of the timesteps, with the same
+# posterior between the kept ones. Sampling starts from the exact $p(x;\sigma_T)$ (at $\sigma_T \approx 157$
+# this is, to any precision we can see, the $\mathcal N(0, I)$ of the VP chain).
+
+# %%
+sig = samplers.ddpm_sigmas(steps, abar)
+x_net = experiments.generate(model.denoise, tree, n_samples, sig, "ddpm", seed=0)
+fig, axes = plots.panels(2)
+plots.tree_density(axes[0], tree); axes[0].set_title("ground truth p_data")
+plots.tree_density(axes[1], tree, filled=False)
+plots.samples(axes[1], x_net, color=plots.COLORS["main"]); axes[1].set_title(f"DDPM, {steps} ancestral steps");
+
+# %% [markdown]
+# ## How many steps?
+#
+# The metrics (defined in `hgutils.metrics`): **outlier rate**, the share of samples below the
+# log-density level that encloses 99% of the true mass (true samples: about 1%); **SW₂**, the sliced
+# 2-Wasserstein distance to 8192 true samples; **mean log p**, the mean of $\log p_\text{data}$ over the
+# samples. The same sampler run with the *exact* denoiser separates the error of discretising the
+# chain (the oracle's curve) from the error of the network (the gap between the curves).
+
+# %%
+floor = experiments.true_vs_true(tree, reference, seed_list, n_samples)
+net_runs = {k: experiments.evaluate(model.denoise, tree, reference, samplers.ddpm_sigmas(k, abar), "ddpm", seed_list, n_samples)
+            for k in steps_list}
+oracle_runs = {k: experiments.evaluate(tree.denoise, tree, reference, samplers.ddpm_sigmas(k, abar), "ddpm", seed_list, n_samples)
+               for k in oracle_steps_list}
+
+# %%
+fig, axes = plots.figure(9.0, 3.0, ncols=3)
+for ax, metric, label in zip(axes, ("outlier_rate", "sw2", "mean_logp"), ("outlier rate", "SW₂", "mean log p")):
+    for runs, who, color in ((net_runs, "network", plots.COLORS["main"]), (oracle_runs, "exact oracle", plots.COLORS["truth"])):
+        ks = sorted(runs)
+        m = [mean_std(runs[k][metric]) for k in ks]
+        plots.metric_curve(ax, ks, [a for a, _ in m], [b for _, b in m], label=who, color=color, logx=True)
+    ax.axhline(mean_std(floor[metric])[0], color="k", lw=0.8, ls=":", label="true samples")
+    ax.set_xlabel("DDPM steps"), ax.set_title(label)
+axes[0].set_yscale("log"), axes[0].legend();
+
+# %%
+tab = Table(["steps", "outlier rate (network)", "outlier rate (oracle)", "SW₂ (network)", "SW₂ (oracle)", "mean log p (network)"],
+            title=f"mean ± std over {seeds} seeds, {n_samples} samples each")
+for k in sorted(set(steps_list) | set(oracle_steps_list)):
+    n, o = net_runs.get(k), oracle_runs.get(k)
+    tab.add(k, pm(n["outlier_rate"]) if n else "–", pm(o["outlier_rate"]) if o else "–",
+            pm(n["sw2"], "{:.4f}") if n else "–", pm(o["sw2"], "{:.4f}") if o else "–",
+            pm(n["mean_logp"], "{:.2f}") if n else "–")
+tab.add("true samples", pm(floor["outlier_rate"]), pm(floor["outlier_rate"]), pm(floor["sw2"], "{:.4f}"),
+        pm(floor["sw2"], "{:.4f}"), pm(floor["mean_logp"], "{:.2f}"))
+tab
+
+# %% [markdown]
+# ## What the numbers say
+#
+# The cell below reads the measured numbers back; the discussion after it refers to them.
+
+# %%
+o = lambda runs, k, m="outlier_rate": mean_std(runs[k][m])[0]
+kmin, kmax, omax = min(steps_list), max(steps_list), max(oracle_steps_list)
+print(f"network: outlier rate {o(net_runs, kmin):.3f} at {kmin} steps -> {o(net_runs, kmax):.3f} at {kmax} steps")
+print(f"oracle:  outlier rate {o(oracle_runs, min(oracle_steps_list)):.3f} at {min(oracle_steps_list)} steps "
+      f"-> {o(oracle_runs, omax):.3f} at {omax} steps (true samples: {mean_std(floor['outlier_rate'])[0]:.3f})")
+print(f"SW2 network at {kmax} steps: {o(net_runs, kmax, 'sw2'):.4f}; true samples: {mean_std(floor['sw2'])[0]:.4f}")
+
+# %% [markdown]
+# READING_PLACEHOLDER
+#
+# ## Explore
+#
+# Pick the number of ancestral steps and the denoiser (the network or the exact oracle) and see
+# the samples and their metrics.
+
+# %%
+import ipywidgets as W
+
+from hgutils import metrics
+from hgutils.widgets import explore
+
+
+def view(n_steps=50, denoiser="network"):
+    den = model.denoise if denoiser == "network" else tree.denoise
+    x = experiments.generate(den, tree, 2048, samplers.ddpm_sigmas(n_steps, abar), "ddpm", seed=0)
+    m = metrics.summarize(x, tree, reference)
+    fig, (ax,) = plots.panels(1)
+    plots.tree_density(ax, tree)
+    plots.samples(ax, x, color=plots.COLORS["main"])
+    ax.set_title(f"{denoiser}, {n_steps} steps\noutliers {m['outlier_rate']:.3f}, SW₂ {m['sw2']:.4f}")
+    plots.plt.show()
+
+
+explore(view, n_steps=W.IntSlider(value=50, min=1, max=T, description="steps"),
+        denoiser=W.Dropdown(options=["network", "oracle"], value="network"))
+
+# %% [markdown]
+# ## References
+#
+# The works cited here are listed on the [References](../book/references.md) page.

@@ -1,0 +1,89 @@
+#!/usr/bin/env python
+"""Performance figures of the study, measured in one run (not a timed test).
+
+    python scripts/benchmark.py              # oracle, training, and every notebook with an empty model cache
+    python scripts/benchmark.py --skip-notebooks --skip-training
+
+1. The tree oracle's log-density and score for 4096 points with per-point σ (the training batch):
+   the branch-structured implementation (hgutils.toy) against the dense formulation of the same
+   math (hgutils.toy.dense_logp_and_score: every [N, K, 2(, 2)] intermediate through einsum).
+2. Training the main toy model (4×64, 4096 iterations, batch 4096) from scratch.
+3. Executing each notebook with papermill with an empty model cache (so training is included).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def best_of(fn, repeat):
+    fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def bench_oracle():
+    from hgutils import toy
+    tree = toy.tree("A")
+    gen = torch.Generator().manual_seed(0)
+    sigma = (torch.randn(4096, generator=gen) * 1.5 - 2.3).exp()          # ln σ ~ N(−2.3, 1.5²)
+    x = tree.sample(4096, sigma, generator=gen)
+    fast = best_of(lambda: tree.logp_and_score(x, sigma), 10)
+    dense = best_of(lambda: toy.dense_logp_and_score(tree, x, sigma), 3)
+    lp, sc = tree.logp_and_score(x, sigma)
+    lp64, sc64 = tree.logp_and_score(x.double(), sigma.double())
+    lpd, scd = toy.dense_logp_and_score(tree, x.double(), sigma.double())
+    rel = lambda a, b: float(((a - b).abs() / b.abs().clamp(min=1)).max())
+    print("1. oracle log p + score, 4096 points, per-point σ (float32, best of runs)")
+    print(f"   branch-structured: {fast * 1e3:8.1f} ms")
+    print(f"   dense einsum:      {dense * 1e3:8.1f} ms")
+    print(f"   speed-up:          {dense / fast:8.1f} x")
+    print(f"   max relative difference, float64, log p: {rel(lp64, lpd):.1e}, score: "
+          f"{float((sc64 - scd).norm(dim=1).max() / scd.norm(dim=1).clamp(min=1).min()):.1e}")
+    print(f"   float32 fast vs float64 dense: log p {rel(lp, lpd):.1e} (|Δ|/max(|log p|,1)), "
+          f"score {float((sc.double() - scd).norm() / scd.norm()):.1e} (relative, whole batch)")
+
+
+def bench_training():
+    from hgutils.train import ToyConfig, train_toy
+    t0 = time.perf_counter()
+    train_toy(ToyConfig())
+    dt = time.perf_counter() - t0
+    print(f"2. main toy model (4x64, 4096 iterations, batch 4096) trained in {dt:.1f} s")
+
+
+def bench_notebooks():
+    print("3. notebooks executed with papermill, empty model cache:")
+    with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as out:
+        env = dict(os.environ, HGUTILS_CACHE=cache, HG_BATCH="1")
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "run_notebooks.py"), "-o", out], env=env, check=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--skip-training", action="store_true")
+    ap.add_argument("--skip-notebooks", action="store_true")
+    args = ap.parse_args()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs")
+    bench_oracle()
+    if not args.skip_training:
+        bench_training()
+    if not args.skip_notebooks:
+        bench_notebooks()
+
+
+if __name__ == "__main__":
+    main()
