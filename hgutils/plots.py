@@ -118,16 +118,27 @@ def score_field(ax, score_fn, sigma, extent=EXTENT, res: int = 17, color=None, s
     return ax
 
 
-def metric_curve(ax, xs, ys, err=None, label=None, color=None, marker="o", logx=False):
-    """A metric against a parameter, with ±err as a band."""
+def metric_curve(ax, xs, ys, err=None, label=None, color=None, marker="o", logx=False, ls="-"):
+    """A metric against a parameter, with ±err as a band; a log x-axis is labelled at the xs."""
     xs, ys = np.asarray(xs, float), np.asarray(ys, float)
-    line, = ax.plot(xs, ys, marker=marker, ms=3, lw=1.2, label=label, color=color)
+    line, = ax.plot(xs, ys, marker=marker, ms=3, lw=1.2, label=label, color=color, ls=ls)
     if err is not None:
         err = np.asarray(err, float)
         ax.fill_between(xs, ys - err, ys + err, color=line.get_color(), alpha=0.2, lw=0)
     if logx:
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(matplotlib.ticker.FixedLocator(xs))
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     return ax
+
+
+def style_legend(ax, styles: dict, colors: dict, **kw):
+    """One legend for two encodings: line style (e.g. oracle/network) and colour (e.g. sampler)."""
+    from matplotlib.lines import Line2D
+    handles = [Line2D([], [], color="k", ls=ls, label=name) for name, ls in styles.items()]
+    handles += [Line2D([], [], color=c, marker="o", ms=3, label=name) for name, c in colors.items()]
+    ax.legend(handles=handles, **kw)
 
 
 def show(fig):

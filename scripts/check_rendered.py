@@ -510,7 +510,7 @@ def check_page(cdp: CDP, url: str, label: str, page_timeout: float) -> tuple[lis
     loader_id = nav.get("loaderId")
     if not wait_for_load(cdp, url, page_timeout):
         problems.append(f"the load event did not fire within {page_timeout:.0f}s")
-    mathjax = cdp.evaluate(SETTLE_JS, timeout=page_timeout)
+    mathjax = cdp.evaluate(SETTLE_JS, timeout=page_timeout) or "absent"
     facts = cdp.evaluate(FACTS_JS, timeout=page_timeout)
     cdp.pump(0.3)  # late console messages / requests
     elapsed = time.monotonic() - t0

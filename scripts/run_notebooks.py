@@ -32,6 +32,7 @@ def parse_value(text: str):
 def strip_volatile(path: Path) -> None:
     nb = json.loads(path.read_text())
     nb.get("metadata", {}).pop("papermill", None)
+    nb.get("metadata", {}).pop("widgets", None)       # widget state of batch runs: unused by the static book
     for cell in nb.get("cells", []):
         cell.get("metadata", {}).pop("papermill", None)
         cell.get("metadata", {}).pop("execution", None)
