@@ -26,8 +26,10 @@ class Table:
 
     def __init__(self, columns, rows=(), title: str | None = None):
         self.columns = list(columns)
-        self.rows = [list(map(str, r)) for r in rows]
+        self.rows = []
         self.title = title
+        for r in rows:
+            self.add(*r)
 
     def add(self, *cells):
         if len(cells) != len(self.columns):

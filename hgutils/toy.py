@@ -10,7 +10,7 @@ Ground truth for any per-point noise level σ ≥ 0:
 * Gaussian noise:  p(x; σ) = (p_data ∗ N(0, σ²I))(x) = Σ_k φ_k N(x; μ_k, Σ_k + σ²I)
 * Student-t noise: p_ν(x; σ) = (p_data ∗ T_ν(0, σ²I))(x)
   = ∫ p(x; σ/√κ) Gamma(κ; ν/2, rate ν/2) dκ   (T_ν is a Gaussian scale mixture),
-  evaluated by Gauss–Laguerre quadrature over κ.
+  evaluated by the trapezoid rule in ln κ on a grid that reaches the heavy tail (`kappa_rule`).
 
 Everything is computed in log space (log-sum-exp), so log p and the score stay
 finite at σ = 0.002 far from the tree, where exp(-quad/2) underflows to 0.
@@ -82,7 +82,8 @@ def _genlaguerre_gamma(nu: float, n: int):
     Golub–Welsch for the generalized Laguerre weight t^α e^{-t}, α = ν/2 − 1: the
     eigenvalues of the Jacobi matrix are the nodes and the squared first components
     of its eigenvectors are the weights, already normalised to a probability
-    (no Γ(α+1) factor, so large ν does not overflow).
+    (no Γ(α+1) factor, so large ν does not overflow). Exact for polynomial f; used
+    only for very large ν, where κ concentrates at 1.
     """
     alpha = nu / 2 - 1
     i = np.arange(n, dtype=np.float64)
@@ -90,8 +91,39 @@ def _genlaguerre_gamma(nu: float, n: int):
     off = np.sqrt(i[1:] * (i[1:] + alpha))
     jac = np.diag(diag) + np.diag(off, 1) + np.diag(off, -1)
     t, vec = np.linalg.eigh(jac)
-    w = vec[0] ** 2
-    return t * 2 / nu, w / w.sum()
+    w = np.maximum(vec[0] ** 2, 1e-300)
+    return t * 2 / nu, np.log(w / w.sum())
+
+
+MAX_KAPPA_NODES = 256
+
+
+def kappa_rule(nu: float, u_peak_min: float):
+    """Quadrature for E[f(κ)], κ ~ Gamma(a, rate a), a = ν/2: nodes κ_m and log-weights [M].
+
+    f(κ) = p(x; σ/√κ) is smooth in u = ln κ, so the trapezoid rule in u is spectrally
+    accurate: ∫ Gamma(e^u) e^u f(e^u) du with log Gamma(e^u)e^u = a ln a − ln Γ(a) + a u − a e^u.
+    Far from the tree the integrand peaks at small κ (the heavy tail at work): its peak is
+    at u ≥ `u_peak_min`, below which it decays like e^{(a+1)u} (and, near u = 0, like a Gaussian
+    of width 1/√(a+1)); the grid reaches max(25/(a+1), 8/√(a+1)) further down (a relative error
+    below e^{-25}), up to the Gamma's 1 − 1e-15 quantile, with
+    step min(0.4, 0.7/√(a+1)) (the peak's width is about 1/√(a+1)). For very large ν, where
+    that grid would exceed MAX_KAPPA_NODES nodes, Gauss–Laguerre with 64 nodes is used
+    (accurate within the bulk of the noise; the t-kernel is then nearly Gaussian).
+    """
+    from scipy.special import gammaincinv, gammaln
+
+    a = nu / 2
+    u_hi = math.log(max(float(gammaincinv(a, 1 - 1e-15)), 1e-300) / a)
+    u_lo = min(u_peak_min, u_hi) - max(25 / (a + 1), 8 / math.sqrt(a + 1))
+    du = min(0.4, 0.7 / math.sqrt(a + 1))
+    m = int(math.ceil((u_hi - u_lo) / du)) + 1
+    if m > MAX_KAPPA_NODES:
+        return _genlaguerre_gamma(nu, 64)
+    u = np.linspace(u_lo, u_hi, m)
+    logw = a * math.log(a) - gammaln(a) + a * u - a * np.exp(u)
+    logw = logw - np.logaddexp.reduce(logw)                                     # normalised: Σ w = 1
+    return np.exp(u), logw
 
 
 class Tree(torch.nn.Module):
@@ -102,12 +134,11 @@ class Tree(torch.nn.Module):
     branch's eigenbasis without materialising any [N, K, 2, 2] tensor.
     """
 
-    def __init__(self, classes: str = "A", quad_nodes: int = 24):
+    def __init__(self, classes: str = "A"):
         super().__init__()
         if classes not in ALLOWED_CLASSES:
             raise ValueError(f"classes must be one of {ALLOWED_CLASSES}, got {classes!r}")
         self.classes = classes
-        self.quad_nodes = check_int(quad_nodes, "quad_nodes", 2)
         all_branches, all_comps = _build()
         self.branches = [b for b in all_branches if b.cls in classes]
         keep = {b.index for b in self.branches}
@@ -197,27 +228,44 @@ class Tree(torch.nn.Module):
         score = -(P["Qrows"].T @ z.reshape(-1, x.shape[0])).T                   # [N, 2]
         return logp, score
 
-    def _eval(self, x, sigma, nu, want_score, chunk=4096):
+    def _eval(self, x, sigma, nu, want_score, chunk=8192):
         x = check_points(x)
         s = check_sigma(sigma, x.shape[0], device=x.device, dtype=x.dtype)
         nu = check_nu(nu)
-        outs = [self._eval_chunk(xc, sc, nu, want_score)
-                for xc, sc in zip(x.split(chunk), s.split(chunk))]
+        if math.isinf(nu):
+            outs = [self._gauss(xc, sc * sc, want_score) for xc, sc in zip(x.split(chunk), s.split(chunk))]
+        else:
+            kappa, log_w = kappa_rule(nu, self._u_peak_min(x, s, nu))
+            step = max(1, chunk // len(kappa))                                   # points per chunk after × M nodes
+            outs = [self._student_chunk(xc, sc, kappa, log_w, want_score)
+                    for xc, sc in zip(x.split(step), s.split(step))]
         logp = torch.cat([o[0] for o in outs])
         score = torch.cat([o[1] for o in outs]) if want_score else None
         return logp, score
 
-    def _eval_chunk(self, x, s, nu, want_score):
-        if math.isinf(nu):
-            return self._gauss(x, s * s, want_score)
-        kappa, omega = _genlaguerre_gamma(nu, self.quad_nodes)                 # [M]
+    def _u_peak_min(self, x, s, nu):
+        """A lower bound on ln κ at the peak of Gamma(κ)·p(x; σ/√κ) over the batch.
+
+        For a point at distance ≤ d from every component mean, the peak is at
+        κ ≥ (a+1)·2σ²/(d² + 2aσ² + 2ℓ) (ℓ = the largest component variance), a = ν/2."""
+        with torch.no_grad():
+            lo, hi = self.mu.min(0).values, self.mu.max(0).values
+            xd = x.detach().double()
+            far = torch.maximum((xd - lo).abs(), (xd - hi).abs()).square().sum(1)   # ≥ d² to every mean
+            s2 = s.detach().double().square().clamp(min=1e-12)
+            a = nu / 2
+            bound = (a + 1) * 2 * s2 / (far + 2 * a * s2 + 2 * float(self.L.max()))
+            return float(bound.min().log())
+
+    def _student_chunk(self, x, s, kappa, log_w, want_score):
+        """log p_ν and score as a κ-mixture of Gaussian-noise terms: p_ν = Σ_m w_m p(x; σ/√κ_m)."""
         M, n = len(kappa), x.shape[0]
         kappa = torch.tensor(kappa, dtype=x.dtype, device=x.device)
-        log_omega = torch.tensor(np.log(omega), dtype=x.dtype, device=x.device)
+        log_w = torch.tensor(log_w, dtype=x.dtype, device=x.device)
         xs = x.repeat(M, 1)                                                     # [M·N, 2]
         s2 = (s[None, :] ** 2 / kappa[:, None]).reshape(-1)                     # σ²/κ_m per point
         logp_m, score_m = self._gauss(xs, s2, want_score)
-        logp_m = logp_m.view(M, n) + log_omega[:, None]                         # [M, N]
+        logp_m = logp_m.view(M, n) + log_w[:, None]                             # [M, N]
         logp = torch.logsumexp(logp_m, 0)
         if not want_score:
             return logp, None

@@ -37,6 +37,11 @@ FORMAT = 1                       # bump when the training code changes what a co
 _MAGIC = b"HGUTILS-MODEL\n"
 
 
+def _set(cfg, name, value):
+    """Store a validated field as a plain Python int/float (numpy scalars would not serialise)."""
+    object.__setattr__(cfg, name, value)
+
+
 @dataclass(frozen=True)
 class ToyConfig:
     """A `ToyNet` trained by exact score regression on the tree."""
@@ -56,11 +61,12 @@ class ToyConfig:
         if self.classes not in toy.ALLOWED_CLASSES:
             raise ValueError(f"classes must be one of {toy.ALLOWED_CLASSES}, got {self.classes!r}")
         for name in ("num_layers", "hidden_dim", "iters", "batch", "lr_iter"):
-            check_int(getattr(self, name), name, 1)
-        check_int(self.seed, "seed", 0)
-        check_float(self.P_std, "P_std", 0, low_open=True)
-        check_float(self.lr_ref, "lr_ref", 0, low_open=True)
-        check_float(self.ema_std, "ema_std", 0, 0.28, low_open=True)
+            _set(self, name, check_int(getattr(self, name), name, 1))
+        _set(self, "seed", check_int(self.seed, "seed", 0))
+        _set(self, "P_mean", check_float(self.P_mean, "P_mean"))
+        _set(self, "P_std", check_float(self.P_std, "P_std", 0, low_open=True))
+        _set(self, "lr_ref", check_float(self.lr_ref, "lr_ref", 0, low_open=True))
+        _set(self, "ema_std", check_float(self.ema_std, "ema_std", 0, 0.28, low_open=True))
 
 
 @dataclass(frozen=True)
@@ -80,10 +86,10 @@ class DDPMConfig:
         if self.classes not in toy.ALLOWED_CLASSES:
             raise ValueError(f"classes must be one of {toy.ALLOWED_CLASSES}, got {self.classes!r}")
         for name in ("num_layers", "hidden_dim", "T", "iters", "batch"):
-            check_int(getattr(self, name), name, 1)
-        check_int(self.fourier, "fourier", 0)
-        check_int(self.seed, "seed", 0)
-        check_float(self.lr, "lr", 0, low_open=True)
+            _set(self, name, check_int(getattr(self, name), name, 1))
+        _set(self, "fourier", check_int(self.fourier, "fourier", 0))
+        _set(self, "seed", check_int(self.seed, "seed", 0))
+        _set(self, "lr", check_float(self.lr, "lr", 0, low_open=True))
 
 
 # ---------------------------------------------------------------------------- EMA

@@ -197,9 +197,14 @@ def test_training_reduces_score_error():
 
 
 def test_training_restores_thread_count():
-    n = torch.get_num_threads()
-    train.train_toy(ToyConfig(iters=2, batch=16, num_layers=1, hidden_dim=4))
-    assert torch.get_num_threads() == n
+    """train_toy runs on one intra-op thread and gives the caller's setting back."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        train.train_toy(ToyConfig(iters=2, batch=16, num_layers=1, hidden_dim=4))
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
 
 
 @pytest.mark.parametrize("std", [0.01, 0.05, 0.1, 0.2, 0.28])
@@ -222,6 +227,7 @@ def test_phema_gamma_known_values():
     (ToyConfig, "P_std", float("nan")), (ToyConfig, "lr_ref", 0), (ToyConfig, "ema_std", 0.5),
     (ToyConfig, "num_layers", 1.5), (ToyConfig, "seed", -1), (ToyConfig, "hidden_dim", True),
     (DDPMConfig, "T", 0), (DDPMConfig, "lr", -1e-3), (DDPMConfig, "classes", "BA"), (DDPMConfig, "iters", 0),
+    (DDPMConfig, "fourier", -1),
 ])
 def test_configs_reject_bad_fields(cls, field, value):
     with pytest.raises(ValueError, match=rf"\b{field}\b"):
