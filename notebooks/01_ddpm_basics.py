@@ -132,7 +132,7 @@ for t in loss_t:
 fig, (ax,) = plots.figure(5.0, 2.8)
 plots.metric_curve(ax, [r[0] for r in rows], [r[2] for r in rows], label="irreducible E‖ε − ε*‖²", color=plots.COLORS["truth"], logx=True)
 plots.metric_curve(ax, [r[0] for r in rows], [r[3] for r in rows], label="network error E‖ε̂ − ε*‖²", color=plots.COLORS["main"], logx=True)
-ax.set_yscale("log"), ax.set_xlabel("t"), ax.set_ylabel("squared error"), ax.legend();
+_ = ax.set_yscale("log"), ax.set_xlabel("t"), ax.set_ylabel("squared error"), ax.legend()
 
 # %%
 Table(["t", "σ_t", "irreducible loss", "network's excess loss"],
@@ -160,7 +160,8 @@ x_net = experiments.generate(model.denoise, tree, n_samples, sig, "ddpm", seed=0
 fig, axes = plots.panels(2)
 plots.tree_density(axes[0], tree); axes[0].set_title("ground truth p_data")
 plots.tree_density(axes[1], tree, filled=False)
-plots.samples(axes[1], x_net, color=plots.COLORS["main"]); axes[1].set_title(f"DDPM, {steps} ancestral steps");
+plots.samples(axes[1], x_net, color=plots.COLORS["main"])
+_ = axes[1].set_title(f"DDPM, {steps} ancestral steps")
 
 # %% [markdown]
 # ## How many steps?
@@ -187,7 +188,7 @@ for ax, metric, label in zip(axes, ("outlier_rate", "sw2", "mean_logp"), ("outli
         plots.metric_curve(ax, ks, [a for a, _ in m], [b for _, b in m], label=who, color=color, logx=True)
     ax.axhline(mean_std(floor[metric])[0], color="k", lw=0.8, ls=":", label="true samples")
     ax.set_xlabel("DDPM steps"), ax.set_title(label)
-axes[0].set_yscale("log"), axes[0].legend();
+_ = axes[0].set_yscale("log"), axes[0].legend()
 
 # %%
 tab = Table(["steps", "outlier rate (network)", "outlier rate (oracle)", "SW₂ (network)", "SW₂ (oracle)", "mean log p (network)"],

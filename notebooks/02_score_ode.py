@@ -124,7 +124,7 @@ plots.metric_curve(ax, sigma_grid, rel_err, logx=True, color=plots.COLORS["main"
 ax.set_yscale("log"), ax.set_xlabel("σ"), ax.set_ylabel("relative score error e(σ)")
 ax.axvspan(math.exp(-2.3 - 1.5), math.exp(-2.3 + 1.5), color=plots.COLORS["truth"], alpha=0.12,
            label="training σ: ln σ within ±1 std")
-ax.legend();
+_ = ax.legend()
 
 # %%
 Table(["σ", "relative score error"],
@@ -176,7 +176,8 @@ plots.tree_density(axes[0], tree); axes[0].set_title("ground truth p_data")
 plots.samples(axes[1], gen_oracle); axes[1].set_title("oracle ODE samples")
 plots.samples(axes[2], gen_net, color=plots.COLORS["main"]); axes[2].set_title("network ODE samples")
 plots.tree_density(axes[3], tree, filled=False)
-plots.trajectories(axes[3], traj, n=48); axes[3].set_title("oracle ODE trajectories");
+plots.trajectories(axes[3], traj, n=48)
+_ = axes[3].set_title("oracle ODE trajectories")
 
 # %% [markdown]
 # ## Samplers at an equal number of network evaluations
@@ -210,7 +211,7 @@ for ax, metric, label in zip(axes, ("outlier_rate", "sw2"), ("outlier rate", "SW
             plots.metric_curve(ax, [k[1] for k in keys], [a for a, _ in m], [b for _, b in m],
                                color=color, logx=True, ls=ls)
     ax.set_xlabel("network evaluations (NFE)"), ax.set_title(label), ax.set_yscale("log")
-plots.style_legend(axes[1], {"oracle": "--", "network": "-"}, dict(zip(names, plots.CYCLE)), fontsize=7);
+plots.style_legend(axes[1], {"oracle": "--", "network": "-"}, dict(zip(names, plots.CYCLE)), fontsize=7)
 
 # %%
 nfe_table = Table(["sampler", "NFE", "outlier rate (oracle)", "outlier rate (network)", "SW₂ (oracle)", "SW₂ (network)"],
