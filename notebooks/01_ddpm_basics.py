@@ -80,7 +80,7 @@ sigma_t = ((1 - abar) / abar).sqrt()                 # the same noise in the σ-
 
 # %%
 show_t = [1, 50, 150, 300, 600, T]
-fig, axes = plots.panels(len(show_t), rows=1, size=2.2)
+fig, axes = plots.panels(len(show_t), rows=2, size=2.4)
 gen = torch.Generator().manual_seed(0)
 for ax, t in zip(axes, show_t):
     a, s = float(abar[t - 1]), float(sigma_t[t - 1])

@@ -9,4 +9,5 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
-python -m pytest -p no:cacheprovider --nbval --nbval-current-env tests notebooks "$@"
+[ $# -gt 0 ] || set -- tests notebooks          # default: everything; or pass pytest targets/options
+python -m pytest -p no:cacheprovider --nbval --nbval-current-env "$@"
