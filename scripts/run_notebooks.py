@@ -60,6 +60,8 @@ def main(argv=None) -> int:
             return 2
         nb = jupytext.read(py)
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        for i, cell in enumerate(nb.cells):              # stable ids: re-running changes only what changed
+            cell["id"] = f"cell-{i:03d}"
         jupytext.write(nb, ipynb)                         # fresh, unexecuted, paired
         out = Path(args.output_dir) / ipynb.name if args.output_dir else ipynb
         out.parent.mkdir(parents=True, exist_ok=True)
