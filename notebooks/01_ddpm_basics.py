@@ -231,7 +231,7 @@ print(f"SW2 network at {kmax} steps: {o(net_runs, kmax, 'sw2'):.4f}; true sample
 # spends only 0.3% of its draws on $t \le 3$, where the thin branches are resolved, and a small MLP
 # does not learn that sharp a function from so few. The number of steps sets the discretisation
 # error; the network's error at small $t$ sets a floor that no number of steps removes.
-# [Chapter 2](02_score_ode.ipynb) trains a network of the same size the EDM way (noise levels drawn
+# [Chapter 2](02_score_ode.ipynb) trains a smaller network (4×64) the EDM way (noise levels drawn
 # log-normally around σ ≈ 0.1, exact score targets) and measures how far that moves the floor.
 #
 # ## Explore

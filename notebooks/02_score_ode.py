@@ -257,12 +257,13 @@ print(f"at ~{best_nfe} evaluations (oracle): Heun outliers {mean_of(results['ora
 # outliers and mean log p −0.12: those outliers are the network's, not the sampler's. Its SW₂ (0.0129) is
 # barely above the floor, so the mass sits in the right places and one sample in ten lies just off a
 # branch — the picture of the autoguidance paper's unguided model, and the target of guidance in the
-# chapters to come. Compared with chapter 1's ε-network (0.53–0.63 outliers), the same network size
-# trained this way moves the floor by a factor of about five.
+# chapters to come. Compared with chapter 1's ε-network (3×128 units, 0.53–0.63 outliers), this smaller
+# network (4×64) trained the EDM way lowers the floor about fivefold.
 #
 # **Samplers at equal cost.** With the exact denoiser, Heun's method is the best ODE solver from 31
-# evaluations on (0.011 outliers at 31, 0.009 at 63, SW₂ at the floor), Euler converges more slowly (0.017
-# and 0.012), and both fail at 7 evaluations, Heun worst (4 steps: 0.66 outliers). DDPM's ancestral
+# evaluations on (0.011 outliers at 31, 0.009 at 63, SW₂ at the floor) and Euler converges more slowly
+# (0.017 and 0.012), but at 7 evaluations Heun's 4 steps fail outright (0.66 outliers, against Euler's
+# 0.078 with 7 steps): a second-order method needs enough steps to be in its regime. DDPM's ancestral
 # sampler has the *lowest* outlier rate at every budget (0.004–0.024) but a much larger SW₂ than Heun at
 # 31–63 evaluations (0.034 and 0.020 against 0.014 and 0.011): its noisy steps pull samples onto the
 # dense parts of the tree, trading coverage for fidelity. The outlier rate alone would call it the best
