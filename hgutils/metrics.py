@@ -59,3 +59,102 @@ def summarize(x: torch.Tensor, tree, reference: torch.Tensor) -> dict:
     return {"mean_logp": lp["mean"], "median_logp": lp["median"],
             "outlier_rate": outlier_rate(x, tree, reference),
             "sw2": sliced_wasserstein(x, reference)}
+
+
+# ---------------------------------------------------------------------------- metrics of guidance
+
+def _kth_nn_radius(a: torch.Tensor, k: int, chunk: int = 2048) -> torch.Tensor:
+    """Distance from each point of a [N, 2] to its k-th nearest neighbour in a (itself excluded)."""
+    out = []
+    for c in a.split(chunk):
+        d = torch.cdist(c, a)                                                    # [n, N]
+        out.append(d.topk(k + 1, dim=1, largest=False).values[:, k])               # +1: the point itself
+    return torch.cat(out)
+
+
+def _covered(points: torch.Tensor, centers: torch.Tensor, radii: torch.Tensor, chunk: int = 2048) -> torch.Tensor:
+    """For each point, whether it lies in any ball (center, radius): [N] bool."""
+    out = []
+    for c in points.split(chunk):
+        out.append((torch.cdist(c, centers) <= radii[None]).any(1))
+    return torch.cat(out)
+
+
+def precision_recall(x: torch.Tensor, reference: torch.Tensor, k: int = 3) -> dict:
+    """Improved precision and recall (Kynkäänniemi et al. 2019) with k-NN manifolds.
+
+    The true manifold is the union of balls around each reference point with radius the
+    distance to its k-th nearest reference neighbour. Precision = share of samples inside it;
+    recall = share of reference points inside the samples' manifold (built the same way)."""
+    x, ref = check_points(x, "x").float(), check_points(reference, "reference").float()
+    k = check_int(k, "k", 1)
+    if len(x) <= k or len(ref) <= k:
+        raise ValueError(f"x and reference need more than k = {k} points")
+    precision = _covered(x, ref, _kth_nn_radius(ref, k)).double().mean()
+    recall = _covered(ref, x, _kth_nn_radius(x, k)).double().mean()
+    return {"precision": float(precision), "recall": float(recall)}
+
+
+def branch_of(x: torch.Tensor, tree) -> torch.Tensor:
+    """Index (into tree.branches) of the most likely branch of each sample under p_data: [N]."""
+    return tree.branch_logp(check_points(x)).argmax(1)
+
+
+def _ancestor_at(tree, depth: int) -> torch.Tensor:
+    """For each branch, the index of its ancestor at `depth` (itself if at that depth), or −1 if shallower."""
+    index = {b.index: i for i, b in enumerate(tree.branches)}
+    out = []
+    for b in tree.branches:
+        node = b
+        while node.depth > depth:
+            node = tree.branches[index[node.parent]]
+        out.append(index[node.index] if node.depth == depth else -1)
+    return torch.tensor(out)
+
+
+def branch_coverage(x: torch.Tensor, tree, depth: int = 3) -> dict:
+    """How samples spread over the tree's branches, against the true mass.
+
+    Each sample goes to its most likely branch; branches are grouped into the subtrees rooted
+    at `depth` (plus one bin for the shallower trunk branches). ``tv``: total variation distance
+    ½Σ|p̂ − p| between the samples' shares and the true masses of those bins (0 = same spread,
+    1 = disjoint). ``leaves``: share of the leaf branches (depth 6) that hold at least one sample.
+    A single class of the tree is expected (e.g. tree("A"))."""
+    depth = check_int(depth, "depth", 0)
+    if depth > 6:
+        raise ValueError(f"depth must be between 0 and 6, got {depth}")
+    anc = _ancestor_at(tree, depth)                                               # [B]
+    roots = sorted(set(anc.tolist()) - {-1})
+    bin_of_branch = torch.tensor([roots.index(a) if a >= 0 else len(roots) for a in anc.tolist()])
+    mass_branch = torch.zeros(len(tree.branches), dtype=torch.float64).index_add_(
+        0, tree.branch_of, tree.log_phi.exp())                                   # true mass per branch
+    p_true = torch.zeros(len(roots) + 1, dtype=torch.float64).index_add_(0, bin_of_branch, mass_branch)
+    b = branch_of(x, tree)
+    counts = torch.bincount(bin_of_branch[b], minlength=len(roots) + 1).double()
+    tv = 0.5 * (counts / counts.sum() - p_true).abs().sum()
+    leaves = torch.tensor([br.depth == 6 for br in tree.branches])
+    reached = torch.zeros(len(tree.branches), dtype=torch.bool)
+    reached[b] = True
+    return {"tv": float(tv), "leaves": float(reached[leaves].double().mean())}
+
+
+def class_leakage(x: torch.Tensor, tree_ab) -> float:
+    """Share of samples whose most likely class under the two-class tree (σ = 0) is B."""
+    lp = tree_ab.branch_logp(check_points(x))                                     # [N, B]
+    is_b = torch.tensor([br.cls == "B" for br in tree_ab.branches])
+    if not is_b.any() or is_b.all():
+        raise ValueError("tree_ab must hold both classes (toy.tree('AB'))")
+    lb = torch.logsumexp(lp[:, is_b], 1)
+    la = torch.logsumexp(lp[:, ~is_b], 1)
+    return float((lb > la).double().mean())
+
+
+def summarize_guidance(x: torch.Tensor, tree, reference: torch.Tensor, tree_ab=None, depth: int = 3, k: int = 3) -> dict:
+    """The guidance metrics of samples x against class `tree` (true samples `reference`)."""
+    out = summarize(x, tree, reference)
+    out.update(precision_recall(x, reference, k))
+    cov = branch_coverage(x, tree, depth)
+    out["branch_tv"], out["leaves"] = cov["tv"], cov["leaves"]
+    if tree_ab is not None:
+        out["leakage"] = class_leakage(x, tree_ab)
+    return out

@@ -275,3 +275,10 @@ def load_or_train(cfg, *, cache: bool = True, verbose: bool = False):
 def ddpm_denoiser(cfg: DDPMConfig = DDPMConfig()) -> EpsDenoiser:
     """The DDPM ε-model for `cfg`, wrapped as an EDM denoiser."""
     return EpsDenoiser(load_or_train(cfg), ddpm_alphas_cumprod(cfg.T))
+
+
+# ---------------------------------------------------------------------------- the reference models
+# The autoguidance paper's toy protocol (Karras et al. 2024): one main model, two guides.
+MAIN = ToyConfig(classes="A", num_layers=4, hidden_dim=64, iters=4096)        # conditional: class A
+AUTOGUIDE = ToyConfig(classes="A", num_layers=4, hidden_dim=32, iters=512)    # a worse model of class A
+UNCOND = ToyConfig(classes="AB", num_layers=4, hidden_dim=32, iters=512)      # CFG's unconditional guide
