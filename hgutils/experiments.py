@@ -21,14 +21,48 @@ def generate(denoiser, tree, n: int, sigmas: torch.Tensor, sampler: str = "heun"
     return get_sampler(sampler)(denoiser, x0, sigmas, generator=gen, return_trajectory=return_trajectory)
 
 
-def evaluate(denoiser, tree, reference, sigmas, sampler: str = "heun", seeds=(0, 1, 2), n: int = 4096) -> dict:
-    """{metric: [value per seed]} for samples of `denoiser` against `tree` and true samples `reference`."""
+def evaluate(denoiser, tree, reference, sigmas, sampler: str = "heun", seeds=(0, 1, 2), n: int = 4096,
+             metrics_fn=None) -> dict:
+    """{metric: [value per seed]} for samples of `denoiser` against `tree` and true samples `reference`.
+
+    metrics_fn(x) → {name: value}; default `metrics.summarize(x, tree, reference)`."""
+    metrics_fn = metrics_fn or (lambda x: metrics.summarize(x, tree, reference))
     out: dict = {}
     for seed in seeds:
         x = generate(denoiser, tree, n, sigmas, sampler, seed)
-        for k, v in metrics.summarize(x, tree, reference).items():
+        for k, v in metrics_fn(x).items():
             out.setdefault(k, []).append(v)
     return out
+
+
+class ToySetup:
+    """What every guidance chapter starts from: the class-A tree, the two-class tree, true
+    class-A samples, the reference models of the autoguidance paper's protocol (trained on
+    first use, then cached) and the reference sampler grid (32 Heun steps, σ from 5 to 0.002)."""
+
+    def __init__(self, n_reference: int = 8192, seed: int = 12345, steps: int = 32,
+                 sigma_min: float = 0.002, sigma_max: float = 5.0):
+        from . import toy, train
+        from .samplers import karras_sigmas
+        self.tree, self.tree_ab = toy.tree("A"), toy.tree("AB")
+        self.reference = self.tree.sample(n_reference, generator=torch.Generator().manual_seed(seed))
+        self.main = train.load_or_train(train.MAIN)
+        self.autoguide = train.load_or_train(train.AUTOGUIDE)
+        self.uncond = train.load_or_train(train.UNCOND)
+        self.sigmas = karras_sigmas(steps, sigma_min, sigma_max)
+
+    def metrics(self, x) -> dict:
+        """All guidance metrics of samples x (class A is the target)."""
+        return metrics.summarize_guidance(x, self.tree, self.reference, self.tree_ab)
+
+    def evaluate(self, denoiser, seeds=(0, 1, 2), n: int = 4096, sampler: str = "heun", sigmas=None) -> dict:
+        """{metric: [value per seed]} of a (guided) denoiser with the reference sampler."""
+        sig = self.sigmas if sigmas is None else sigmas
+        return evaluate(denoiser, self.tree, self.reference, sig, sampler, seeds, n, self.metrics)
+
+    def sample(self, denoiser, n: int = 4096, seed: int = 0, return_trajectory: bool = False, sigmas=None):
+        sig = self.sigmas if sigmas is None else sigmas
+        return generate(denoiser, self.tree, n, sig, "heun", seed, return_trajectory)
 
 
 def true_vs_true(tree, reference, seeds=(0, 1, 2), n: int = 4096, offset: int = 1000) -> dict:
