@@ -50,10 +50,11 @@ class ToySetup:
         self.autoguide = train.load_or_train(train.AUTOGUIDE)
         self.uncond = train.load_or_train(train.UNCOND)
         self.sigmas = karras_sigmas(steps, sigma_min, sigma_max)
+        self._radii = metrics.knn_radii(self.reference, 3)
 
     def metrics(self, x) -> dict:
         """All guidance metrics of samples x (class A is the target)."""
-        return metrics.summarize_guidance(x, self.tree, self.reference, self.tree_ab)
+        return metrics.summarize_guidance(x, self.tree, self.reference, self.tree_ab, reference_radii=self._radii)
 
     def evaluate(self, denoiser, seeds=(0, 1, 2), n: int = 4096, sampler: str = "heun", sigmas=None) -> dict:
         """{metric: [value per seed]} of a (guided) denoiser with the reference sampler."""

@@ -80,17 +80,30 @@ def _covered(points: torch.Tensor, centers: torch.Tensor, radii: torch.Tensor, c
     return torch.cat(out)
 
 
-def precision_recall(x: torch.Tensor, reference: torch.Tensor, k: int = 3) -> dict:
+def knn_radii(points: torch.Tensor, k: int = 3) -> torch.Tensor:
+    """Each point's distance to its k-th nearest neighbour in the set (the k-NN manifold's radii): [N]."""
+    points = check_points(points, "points").float()
+    k = check_int(k, "k", 1)
+    if len(points) <= k:
+        raise ValueError(f"points needs more than k = {k} points")
+    return _kth_nn_radius(points, k)
+
+
+def precision_recall(x: torch.Tensor, reference: torch.Tensor, k: int = 3, reference_radii=None) -> dict:
     """Improved precision and recall (Kynkäänniemi et al. 2019) with k-NN manifolds.
 
     The true manifold is the union of balls around each reference point with radius the
     distance to its k-th nearest reference neighbour. Precision = share of samples inside it;
-    recall = share of reference points inside the samples' manifold (built the same way)."""
+    recall = share of reference points inside the samples' manifold (built the same way).
+    `reference_radii` (= knn_radii(reference, k)) may be passed to reuse them across calls."""
     x, ref = check_points(x, "x").float(), check_points(reference, "reference").float()
     k = check_int(k, "k", 1)
     if len(x) <= k or len(ref) <= k:
         raise ValueError(f"x and reference need more than k = {k} points")
-    precision = _covered(x, ref, _kth_nn_radius(ref, k)).double().mean()
+    radii = _kth_nn_radius(ref, k) if reference_radii is None else reference_radii
+    if len(radii) != len(ref):
+        raise ValueError("reference_radii must have one radius per reference point")
+    precision = _covered(x, ref, radii).double().mean()
     recall = _covered(ref, x, _kth_nn_radius(x, k)).double().mean()
     return {"precision": float(precision), "recall": float(recall)}
 
@@ -149,10 +162,11 @@ def class_leakage(x: torch.Tensor, tree_ab) -> float:
     return float((lb > la).double().mean())
 
 
-def summarize_guidance(x: torch.Tensor, tree, reference: torch.Tensor, tree_ab=None, depth: int = 3, k: int = 3) -> dict:
+def summarize_guidance(x: torch.Tensor, tree, reference: torch.Tensor, tree_ab=None, depth: int = 3, k: int = 3,
+                       reference_radii=None) -> dict:
     """The guidance metrics of samples x against class `tree` (true samples `reference`)."""
     out = summarize(x, tree, reference)
-    out.update(precision_recall(x, reference, k))
+    out.update(precision_recall(x, reference, k, reference_radii))
     cov = branch_coverage(x, tree, depth)
     out["branch_tv"], out["leaves"] = cov["tv"], cov["leaves"]
     if tree_ab is not None:

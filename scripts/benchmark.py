@@ -9,6 +9,7 @@
    math (hgutils.toy.dense_logp_and_score: every [N, K, 2(, 2)] intermediate through einsum).
 2. Training the main toy model (4×64, 4096 iterations, batch 4096) from scratch.
 3. Executing each notebook with papermill with an empty model cache (so training is included).
+4. One Explore update of a guidance chapter.
 """
 from __future__ import annotations
 
@@ -65,6 +66,29 @@ def bench_training():
     print(f"2. main toy model (4x64, 4096 iterations, batch 4096) trained in {dt:.1f} s")
 
 
+def bench_explore():
+    """One Explore update of the guidance chapters: 4096 samples, 32 guided Heun steps, metrics, a figure."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from hgutils import plots
+    from hgutils.experiments import ToySetup
+    from hgutils.guidance import GuidedDenoiser
+    S = ToySetup()
+    den = GuidedDenoiser(S.main, S.uncond, 4.0)
+
+    def update():
+        x = S.sample(den, 4096, seed=0)
+        S.metrics(x)
+        fig, (ax,) = plots.panels(1)
+        plots.tree_density(ax, S.tree)
+        plots.samples(ax, x)
+        fig.canvas.draw()
+        plots.plt.close(fig)
+
+    dt = best_of(update, 3)
+    print(f"4. one Explore update (4096 samples, 32 guided Heun steps, all guidance metrics, a figure): {dt:.2f} s")
+
+
 def bench_notebooks():
     print("3. notebooks executed with papermill, empty model cache:")
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as out:
@@ -81,6 +105,7 @@ def main():
     bench_oracle()
     if not args.skip_training:
         bench_training()
+    bench_explore()
     if not args.skip_notebooks:
         bench_notebooks()
 
