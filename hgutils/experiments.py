@@ -16,6 +16,8 @@ def generate(denoiser, tree, n: int, sigmas: torch.Tensor, sampler: str = "heun"
     compared with the same seed starts from the same points."""
     n = check_int(n, "n", 1)
     seed = check_int(seed, "seed", 0)
+    if isinstance(denoiser, torch.nn.Module) and hasattr(denoiser, "denoise"):
+        denoiser = denoiser.denoise             # a network or an oracle: its denoiser, not its forward (log p)
     gen = torch.Generator().manual_seed(seed)
     x0 = tree.sample(n, float(sigmas[0]), generator=gen)
     return get_sampler(sampler)(denoiser, x0, sigmas, generator=gen, return_trajectory=return_trajectory)
@@ -50,11 +52,11 @@ class ToySetup:
         self.autoguide = train.load_or_train(train.AUTOGUIDE)
         self.uncond = train.load_or_train(train.UNCOND)
         self.sigmas = karras_sigmas(steps, sigma_min, sigma_max)
-        self._radii = metrics.knn_radii(self.reference, 3)
+        self.measure = metrics.ReferenceSet(self.tree, self.reference, self.tree_ab)
 
     def metrics(self, x) -> dict:
-        """All guidance metrics of samples x (class A is the target)."""
-        return metrics.summarize_guidance(x, self.tree, self.reference, self.tree_ab, reference_radii=self._radii)
+        """All guidance metrics of samples x (class A is the target): `metrics.summarize_guidance`."""
+        return self.measure(x)
 
     def evaluate(self, denoiser, seeds=(0, 1, 2), n: int = 4096, sampler: str = "heun", sigmas=None) -> dict:
         """{metric: [value per seed]} of a (guided) denoiser with the reference sampler."""

@@ -72,12 +72,14 @@ def _kth_nn_radius(a: torch.Tensor, k: int, chunk: int = 2048) -> torch.Tensor:
     return torch.cat(out)
 
 
-def _covered(points: torch.Tensor, centers: torch.Tensor, radii: torch.Tensor, chunk: int = 2048) -> torch.Tensor:
-    """For each point, whether it lies in any ball (center, radius): [N] bool."""
-    out = []
-    for c in points.split(chunk):
-        out.append((torch.cdist(c, centers) <= radii[None]).any(1))
-    return torch.cat(out)
+def _precision_recall(x: torch.Tensor, ref: torch.Tensor, r_ref: torch.Tensor, r_x: torch.Tensor, chunk: int = 2048):
+    """Shares of x inside the balls (ref, r_ref) and of ref inside the balls (x, r_x); one distance matrix serves both."""
+    inside, covered = [], torch.zeros(len(ref), dtype=torch.bool)
+    for xc, rc in zip(x.split(chunk), r_x.split(chunk)):
+        d = torch.cdist(xc, ref)                                                  # [n, M]
+        inside.append((d <= r_ref[None]).any(1))                                  # sample inside the true manifold
+        covered |= (d <= rc[:, None]).any(0)                                      # true point inside the samples' manifold
+    return float(torch.cat(inside).double().mean()), float(covered.double().mean())
 
 
 def knn_radii(points: torch.Tensor, k: int = 3) -> torch.Tensor:
@@ -103,9 +105,8 @@ def precision_recall(x: torch.Tensor, reference: torch.Tensor, k: int = 3, refer
     radii = _kth_nn_radius(ref, k) if reference_radii is None else reference_radii
     if len(radii) != len(ref):
         raise ValueError("reference_radii must have one radius per reference point")
-    precision = _covered(x, ref, radii).double().mean()
-    recall = _covered(ref, x, _kth_nn_radius(x, k)).double().mean()
-    return {"precision": float(precision), "recall": float(recall)}
+    precision, recall = _precision_recall(x, ref, radii, _kth_nn_radius(x, k))
+    return {"precision": precision, "recall": recall}
 
 
 def branch_of(x: torch.Tensor, tree) -> torch.Tensor:
@@ -172,3 +173,66 @@ def summarize_guidance(x: torch.Tensor, tree, reference: torch.Tensor, tree_ab=N
     if tree_ab is not None:
         out["leakage"] = class_leakage(x, tree_ab)
     return out
+
+
+def branch_spread(x: torch.Tensor, tree, top_share: float = 0.1) -> dict:
+    """How concentrated samples are over the branches (each sample at its most likely branch).
+
+    ``top_branches`` / ``top_leaves``: share of the samples on the most populated `top_share` of all
+    branches / of the leaf branches (depth 6); ``eff_leaves``: the effective number of leaves
+    exp(entropy of the samples' distribution over leaves); ``on_leaves``: share on leaf branches."""
+    if not 0 < top_share <= 1:
+        raise ValueError(f"top_share must be in (0, 1], got {top_share}")
+    b = branch_of(x, tree)
+    counts = torch.bincount(b, minlength=len(tree.branches)).double()
+    leaf = counts[tree.branch_depth() == 6]
+
+    def top(c):
+        k = max(1, round(top_share * len(c)))
+        return float(c.sort(descending=True).values[:k].sum() / c.sum().clamp(min=1))
+
+    p = leaf[leaf > 0] / leaf.sum()
+    return {"top_branches": top(counts), "top_leaves": top(leaf),
+            "eff_leaves": float(torch.exp(-(p * p.log()).sum())) if len(p) else 0.0,
+            "on_leaves": float(leaf.sum() / counts.sum())}
+
+
+class ReferenceSet:
+    """`summarize_guidance` against one fixed set of true samples, with everything that depends
+    only on them (the outlier level, their k-NN radii, their SW₂ projections) computed once.
+    Returns the same values as `summarize_guidance`."""
+
+    def __init__(self, tree, reference: torch.Tensor, tree_ab=None, depth: int = 3, k: int = 3, n_dirs: int = 128):
+        self.tree, self.tree_ab, self.depth, self.k = tree, tree_ab, depth, k
+        self.reference = check_points(reference, "reference")
+        self.ref = self.reference.float()
+        self.level = log_density_level(tree, self.reference)
+        self.radii = knn_radii(self.ref, k)
+        ang = torch.arange(n_dirs, dtype=torch.float64) * math.pi / n_dirs
+        self.theta = torch.stack([ang.cos(), ang.sin()], 1)                       # [D, 2]
+        self.ref_proj = (self.reference.double() @ self.theta.T).sort(0).values   # [M, D]
+        self._q_cache: dict = {}
+
+    def _sw2(self, x):
+        px = (x.double() @ self.theta.T).sort(0).values
+        py = self.ref_proj
+        if len(px) != len(py):
+            n = max(len(px), len(py))
+            if n not in self._q_cache:
+                q = (torch.arange(n, dtype=torch.float64) + 0.5) / n
+                self._q_cache[n] = (q, torch.quantile(py, q, dim=0))
+            q, py = self._q_cache[n]
+            px = torch.quantile(px, q, dim=0)
+        return float((px - py).square().mean().sqrt())
+
+    def __call__(self, x: torch.Tensor) -> dict:
+        x = check_points(x)
+        lp = self.tree.logp(x).double()
+        precision, recall = _precision_recall(x.float(), self.ref, self.radii, _kth_nn_radius(x.float(), self.k))
+        cov = branch_coverage(x, self.tree, self.depth)
+        out = {"mean_logp": float(lp.mean()), "median_logp": float(lp.median()),
+               "outlier_rate": float((lp < self.level).double().mean()), "sw2": self._sw2(x),
+               "precision": precision, "recall": recall, "branch_tv": cov["tv"], "leaves": cov["leaves"]}
+        if self.tree_ab is not None:
+            out["leakage"] = class_leakage(x, self.tree_ab)
+        return out

@@ -20,3 +20,13 @@ def check_choice(value, name: str, allowed) -> str:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {sorted(allowed)}, got {value!r}")
     return value
+
+
+def check_float_list(values, name: str, low=None) -> list[float]:
+    """A non-empty list of finite numbers >= low."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"{name} must be a non-empty list of numbers >= {low}, got {values!r}")
+    out = [check_float(v, f"{name}[{i}]", low) for i, v in enumerate(values)]
+    if not out:
+        raise ValueError(f"{name} must be a non-empty list of numbers >= {low}, got []")
+    return out

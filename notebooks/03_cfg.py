@@ -1,0 +1,432 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 3. Classifier-free guidance
+#
+# **The question.** What does classifier-free guidance (CFG) {cite}`ho2022cfg` do to the samples of a
+# class-conditional model of the tree, and what do the pathologies the seed names — samples
+# "concentrated on specific branches", a "lack of diversity" — look like in numbers?
+#
+# **From chapters 1–2.** [Chapter 2](02_score_ode.ipynb) set up everything used here: the EDM
+# σ-parameterization $x = y + \sigma n$, the denoiser $D(x;\sigma) = \mathbb E[y\mid x]$ and the score
+# $s = (D - x)/\sigma^2$; the probability-flow ODE solved with 32 Heun steps on the Karras grid from
+# $\sigma_\text{max} = 5$ down to $\sigma_\text{min} = 0.002$; the main model (an MLP of 4×64 units
+# trained for 4096 iterations, which leaves about one sample in ten just off a branch); and the
+# metrics mean log p, outlier rate and SW₂. The tree is the autoguidance paper's toy example
+# {cite}`karras2024autoguidance` ([Chapter 1](01_ddpm_basics.ipynb)); this chapter adds its second
+# class, B, a second tree that grows from the same root in the opposite direction.
+#
+# ## Setup and conventions
+#
+# CFG needs two models of the same data at the same noise level. **$p_1$**, the *main* model, is
+# conditional on class A: the model of chapter 2 (`S.main`). **$p_0$**, the *guide*, is unconditional:
+# a model of both classes together (`S.uncond`, 4×32 units, 512 iterations). The guide is smaller and
+# trained for less time than the main model, as in the autoguidance paper's toy example, whose CFG
+# guide has exactly this size: CFG buys its effect with a cheap second network.
+# The guided model replaces the score of $p_1$ by
+#
+# $$
+# s_w(x;\sigma) = s_1(x;\sigma) + \gamma\,\bigl(s_1(x;\sigma) - s_0(x;\sigma)\bigr), \qquad
+# \gamma = w - 1, \qquad D_w(x;\sigma) = x + \sigma^2 s_w(x;\sigma),
+# $$
+#
+# so $w = 1$ ($\gamma = 0$) is no guidance. At each σ, $s_w$ is the score of the tilted density
+# $p_w(x;\sigma) \propto p_1(x;\sigma)\,\bigl(p_1(x;\sigma)/p_0(x;\sigma)\bigr)^{\gamma}$. The seed writes
+# both $\nabla\log p_1 + (w-1)\nabla\log(p_1/p_0)$ (our $w$) and $p_1(p_1/p_0)^{w}$: in the second form
+# its exponent $w$ is our $\gamma$. Here $w$ is constant over all 32 sampler steps (weight schedules,
+# which vary it with the progress of sampling, are [Chapter 4](04_schedules.ipynb)).
+#
+# **Scores, not denoisers.** `hgutils.guidance.GuidedDenoiser` combines scores, as the autoguidance
+# paper's toy code does. CFG is often written as a blend of network outputs, $D_1 + \gamma(D_1 - D_0)$
+# (or the same blend of predicted noises). With $D_1 = x + \sigma^2 s_1$ and a guide
+# evaluated at a noise level $\sigma_g$, $D_0 = x + \sigma_g^2 s_0$, that blend equals
+# $x + \sigma^2 s_w + \gamma(\sigma^2 - \sigma_g^2)\,s_0$. In this chapter $\sigma_g = \sigma$, so the
+# extra term vanishes and the two forms are the same guided denoiser. They differ once the guide
+# runs at another noise level (sigma scaling, in a later chapter): the blend then adds a step along
+# the guide's score that $p_1(p_1/p_0)^\gamma$ does not contain, whereas the score is the gradient of
+# exactly the log-density that formula is about.
+#
+# **Sampling and metrics.** Every run starts from the exact class-A tree smoothed at
+# $\sigma_\text{max} = 5$ and takes 32 Heun steps (63 evaluations of the main model, and as many of the
+# guide when $w \ne 1$); seed $i$ gives the same start points to every method. Besides chapter 2's
+# outlier rate and SW₂ (against 8192 true class-A samples), all from `hgutils.metrics`:
+# **precision** and **recall** {cite}`kynkaanniemi2019precision` (share of samples inside the true
+# samples' 3-nearest-neighbour manifold, and the reverse: fidelity and coverage);
+# **branch TV**, the total variation distance between the samples' and the true mass over the 8
+# subtrees rooted at depth 3 plus the trunk (each sample goes to its most likely branch);
+# **leaves reached**, the share of the 64 leaf branches (depth 6) that get at least one sample; and
+# **class leakage**, the share of samples more likely under class B than under class A.
+
+# %% tags=["parameters"]
+n_samples = 4096                  # samples per sampling run (learned models)
+seeds = 3                         # runs (seeds 0, 1, …) behind every mean ± std
+w_list = [1, 1.5, 2, 3, 4, 6, 8]  # CFG weights of the sweep (w = 1: no guidance)
+w_show = 4                        # the weight of the panels (the autoguidance paper's CFG weight)
+n_oracle = 2048                   # samples per run with the exact trees as main and guide (~7× slower)
+oracle_w = [2, 4]                 # weights of exact CFG
+top_share = 0.1                   # "most populated" = this share of the branches (or of the leaves)
+
+# %%
+from hgutils.params import check_float, check_float_list, check_int
+
+n_samples = check_int(n_samples, "n_samples", 16)
+seeds = check_int(seeds, "seeds", 1)
+w_list = check_float_list(w_list, "w_list", 0)
+w_show = check_float(w_show, "w_show", 0)
+n_oracle = check_int(n_oracle, "n_oracle", 16)
+oracle_w = check_float_list(oracle_w, "oracle_w", 0)
+top_share = check_float(top_share, "top_share", 0, 1, low_open=True)
+w_sweep = sorted(set(w_list) | {1.0, w_show})      # the sweep always holds no guidance and the panels' weight
+
+# %%
+import math
+
+import torch
+
+from hgutils import experiments, metrics, plots
+from hgutils.guidance import GuidedDenoiser
+from hgutils.report import Table, mean_std, pm
+
+torch.set_num_threads(1)                # small batches: a second thread gains little and loses much on a shared CPU
+S = experiments.ToySetup()          # trees A and AB, 8192 true class-A samples, main/uncond models, σ grid
+seed_list = list(range(seeds))
+
+# %% [markdown]
+# Besides the metrics of `hgutils.metrics`, this chapter measures *how* samples spread over the
+# tree's 127 branches (each sample assigned to its most likely branch with `metrics.branch_of`):
+# the share of samples on the most populated 10% of the branches, the same among the samples that
+# fall on the 64 leaves, the effective number of leaves $e^{H}$ ($H$ the entropy of the samples'
+# shares over the leaves; 64 for a uniform spread), the share of samples on leaf branches at all, and
+# the mean position along class A's axis (the diagonal from the root away from class B). For the
+# outliers, the share that sits at a leaf branch tells where they go.
+
+# %%
+is_leaf = S.tree.branch_depth() == 6                                  # [127] bool: 64 leaves
+a_axis = torch.tensor([math.cos(math.pi / 4), math.sin(math.pi / 4)])  # class A grows along +a_axis, B along −a_axis
+level = metrics.log_density_level(S.tree, S.reference)                # the outlier threshold ℓ₉₉
+
+
+def spread(x):
+    """Concentration numbers of samples x [N, 2] over the branches of class A (hgutils.metrics.branch_spread),
+    plus where the samples sit along A's axis and the share of outliers that sit on a leaf branch."""
+    b = metrics.branch_of(x, S.tree)                                          # [N]
+    out = S.tree.logp(x) < level                                              # outliers [N]
+    return {**metrics.branch_spread(x, S.tree, top_share),
+            "axis": float((x @ a_axis).mean()),
+            "outliers_at_leaves": float(is_leaf[b[out]].double().mean()) if out.any() else float("nan")}
+
+
+def measure(xs):
+    """{metric: [value per sample set]}: the guidance metrics and the spread numbers."""
+    res = {}
+    for x in xs:
+        for k, v in {**S.metrics(x), **spread(x)}.items():
+            res.setdefault(k, []).append(v)
+    return res
+
+
+def run(denoiser, n=n_samples):
+    """Samples for each seed (same start points for every method) and their metrics."""
+    xs = [S.sample(denoiser, n, seed) for seed in seed_list]
+    return xs, measure(xs)
+
+
+def truth(n):
+    """Fresh true class-A samples (seeds offset from the reference's): the floor of every metric."""
+    xs = [S.tree.sample(n, generator=torch.Generator().manual_seed(1000 + s)) for s in seed_list]
+    return xs, measure(xs)
+
+
+true_xs, true_res = truth(n_samples)
+
+# %% [markdown]
+# ## Exact CFG: what guidance does to a perfect model
+#
+# First the ground truth. With the exact class-A tree as $p_1$ and the exact two-class tree as $p_0$
+# (both have exact scores), any distortion is CFG's own, not a network's. At $\sigma = 0$ the ratio
+# $p_A/p_{AB}$ is almost constant on class A: $p_{AB} = \pi_A p_A + \pi_B p_B$, and wherever class B has
+# no mass the ratio is $1/\pi_A$. The tilt cannot move mass where the ratio is flat. At larger σ the
+# two smoothed classes overlap and the ratio grows along class A's axis, away from B. We measure the
+# tilt's pull at each σ by importance weighting: for $x \sim p_A(\cdot;\sigma)$ the weights
+# $r^\gamma / \mathbb E[r^\gamma]$, $r = p_A/p_{AB}$, turn samples of $p_A(\cdot;\sigma)$ into samples of the
+# tilted $p_w(\cdot;\sigma)$; the total variation between the two is $\tfrac12\mathbb E\lvert r^\gamma/\mathbb E[r^\gamma] - 1\rvert$.
+
+# %%
+gen = torch.Generator().manual_seed(21)
+tilt = Table(["σ", "share of class A with p_A/p_AB within 1% of its maximum"]
+             + [f"TV(p_w, p_A), w = {w:g}" for w in oracle_w] + [f"shift along A's axis, w = {w:g}" for w in oracle_w],
+             title="the tilt p_A·(p_A/p_AB)^γ at one noise level, from 16384 draws of p_A(·; σ)")
+for sigma in (0.0, 0.05, 0.2, 0.5, 1.0, 2.0):
+    x = S.tree.sample(16384, sigma, generator=gen)
+    log_r = (S.tree.logp(x, sigma) - S.tree_ab.logp(x, sigma)).double()          # log p_A/p_AB: [N]
+    flat = float((log_r > log_r.max() - math.log(1.01)).double().mean())
+    tvs, shifts = [], []
+    for w in oracle_w:
+        wt = torch.softmax((w - 1) * log_r, 0) * len(x)                           # r^γ / mean r^γ
+        tvs.append(f"{0.5 * float((wt - 1).abs().mean()):.3f}")
+        shifts.append(f"{float(((wt - 1) * (x.double() @ a_axis.double())).mean()):+.3f}")
+    tilt.add(f"{sigma:g}", f"{flat:.3f}", *tvs, *shifts)
+tilt
+
+# %% [markdown]
+# Now the samples: the guided ODE with the exact trees, at each weight of `oracle_w`, against fresh
+# true samples (which the exact unguided ODE reproduces, chapter 2). The exact trees cost about seven
+# times a network per evaluation, so these runs use `n_oracle` points; recall and leaves reached grow
+# with the number of samples, so they compare only within this table.
+
+# %%
+true_small_xs, true_small = truth(n_oracle)
+oracle = {w: run(GuidedDenoiser(S.tree, S.tree_ab, w), n_oracle) for w in oracle_w}
+
+COLS = [("precision", "precision", "{:.3f}"), ("recall", "recall", "{:.3f}"),
+        ("outlier_rate", "outlier rate", "{:.3f}"), ("branch_tv", "branch TV", "{:.3f}"),
+        ("leaves", "leaves reached", "{:.3f}"), ("leakage", "class leakage", "{:.3f}"),
+        ("sw2", "SW₂", "{:.3f}"), ("axis", "position along A's axis", "{:.3f}")]
+
+
+def table(rows, title):
+    t = Table(["samples"] + [label for _, label, _ in COLS], title=title)
+    for name, res in rows:
+        t.add(name, *(pm(res[k], fmt) for k, _, fmt in COLS))
+    return t
+
+
+table([("true samples (exact model, w = 1)", true_small)]
+      + [(f"exact CFG, w = {w:g}", oracle[w][1]) for w in oracle_w],
+      f"exact trees as main and guide: mean ± std over {seeds} seeds, {n_oracle} samples each")
+
+# %% [markdown]
+# ## The learned models
+#
+# The conditional model alone ($w = 1$), the unconditional guide alone (it draws both classes), and
+# CFG at $w = 4$, the weight of the autoguidance paper's CFG toy example, next to exact CFG at the same
+# weight. Dots are samples of seed 0 over the density of the tree they should follow.
+
+# %%
+learned = {w: run(GuidedDenoiser(S.main, S.uncond, w)) for w in w_sweep}     # the whole sweep, seeds 0..seeds−1
+uncond_xs, uncond_res = run(S.uncond.denoise)
+
+# %%
+w_exact = w_show if w_show in oracle else max(oracle)
+fig, axes = plots.panels(4)
+plots.tree_density(axes[0], S.tree_ab, extent=plots.EXTENT_AB)
+plots.samples(axes[0], uncond_xs[0], color=plots.COLORS["guide"], extent=plots.EXTENT_AB)
+axes[0].set_title("unconditional model p₀ (classes A+B)")
+for ax, x, title, color in ((axes[1], learned[1.0][0][0], "conditional model p₁ (w = 1)", plots.COLORS["main"]),
+                            (axes[2], learned[w_show][0][0], f"CFG, w = {w_show:g}", plots.COLORS["main"]),
+                            (axes[3], oracle[w_exact][0][0], f"exact CFG, w = {w_exact:g} ({n_oracle} samples)", plots.COLORS["samples"])):
+    plots.tree_density(ax, S.tree)
+    plots.samples(ax, x, color=color)
+    ax.set_title(title)
+
+# %%
+table([("true samples", true_res), ("unconditional model p₀ alone", uncond_res),
+       ("conditional model p₁ (w = 1)", learned[1.0][1]), (f"CFG, w = {w_show:g}", learned[w_show][1])],
+      f"learned models: mean ± std over {seeds} seeds, {n_samples} samples each (class A is the target)")
+
+# %% [markdown]
+# ## A sweep of the guidance weight
+#
+# The same seeds for every $w$; bands are ± one standard deviation over the seeds, dashed lines the
+# same metric for fresh true samples.
+
+# %%
+ws = list(learned)
+fig, axes = plots.figure(11.0, 5.0, ncols=4, nrows=2)
+for ax, (key, label, _) in zip(axes, COLS):
+    m = [mean_std(learned[w][1][key]) for w in ws]
+    plots.metric_curve(ax, ws, [a for a, _ in m], [b for _, b in m], color=plots.COLORS["main"])
+    ax.axhline(mean_std(true_res[key])[0], color=plots.COLORS["truth"], ls="--", lw=1)
+    ax.set_title(label), ax.set_xlabel("w")
+plots.style_legend(axes[0], {"true samples": "--"}, {"CFG (learned)": plots.COLORS["main"]}, fontsize=7)
+
+# %%
+table([(f"w = {w:g}", learned[w][1]) for w in ws] + [("true samples", true_res)],
+      f"learned CFG: mean ± std over {seeds} seeds, {n_samples} samples each")
+
+# %%
+grid_w = sorted({1.0, 2.0, w_show, max(ws)} & set(ws))
+fig, axes = plots.panels(len(grid_w))
+for ax, w in zip(axes, grid_w):
+    plots.tree_density(ax, S.tree)
+    plots.samples(ax, learned[w][0][0], color=plots.COLORS["main"])
+    r = learned[w][1]
+    ax.set_title(f"w = {w:g}: outliers {r['outlier_rate'][0]:.3f}, leaves {r['leaves'][0]:.2f}")
+
+# %% [markdown]
+# ## The pathology measured: concentration on branches
+#
+# The seed's diagnosis of CFG is "samples are concentrated on specific branches → lack of diversity".
+# On the left, for seed 0, the cumulative share of the leaf samples against the number of leaves,
+# most populated first: a straight diagonal would be an even spread over the 64 leaves, the true
+# samples' curve is the target. The other panels give the summary numbers over the seeds.
+
+# %%
+def leaf_curve(x):
+    counts = torch.bincount(metrics.branch_of(x, S.tree), minlength=len(S.tree.branches)).double()[is_leaf]
+    return (counts.sort(descending=True).values.cumsum(0) / counts.sum()).numpy()
+
+
+fig, axes = plots.figure(11.0, 2.9, ncols=4)
+axes[0].plot(range(1, 65), leaf_curve(true_xs[0]), color=plots.COLORS["truth"], ls="--", lw=1.5, label="true samples")
+for w, c in zip(grid_w, plots.CYCLE):
+    axes[0].plot(range(1, 65), leaf_curve(learned[w][0][0]), color=c, lw=1.2, label=f"w = {w:g}")
+axes[0].set_xlabel("leaves, most populated first"), axes[0].set_title("cumulative share of leaf samples")
+axes[0].legend(fontsize=7)
+for ax, (key, label) in zip(axes[1:], (("top_leaves", f"share on the top {top_share:.0%} of leaves"),
+                                       ("eff_leaves", "effective number of leaves"),
+                                       ("on_leaves", "share of samples on leaf branches"))):
+    m = [mean_std(learned[w][1][key]) for w in ws]
+    plots.metric_curve(ax, ws, [a for a, _ in m], [b for _, b in m], color=plots.COLORS["main"])
+    ax.axhline(mean_std(true_res[key])[0], color=plots.COLORS["truth"], ls="--", lw=1)
+    ax.set_title(label), ax.set_xlabel("w")
+
+# %%
+SPREAD = [("branch_tv", "branch TV"), ("leaves", "leaves reached"),
+          ("top_branches", f"share on top {top_share:.0%} of branches"), ("top_leaves", f"share on top {top_share:.0%} of leaves"),
+          ("eff_leaves", "effective leaves"), ("on_leaves", "share on leaf branches"),
+          ("outliers_at_leaves", "outliers at a leaf branch")]
+conc = Table(["samples"] + [label for _, label in SPREAD],
+             title=f"spread over the branches: mean ± std over {seeds} seeds ({n_samples} samples; exact rows {n_oracle})")
+fmt = lambda k: "{:.1f}" if k == "eff_leaves" else "{:.3f}"
+for name, res in ([("true samples", true_res)] + [(f"CFG, w = {w:g}", learned[w][1]) for w in ws]
+                  + [(f"true samples ({n_oracle})", true_small)] + [(f"exact CFG, w = {w:g} ({n_oracle})", oracle[w][1]) for w in oracle_w]):
+    conc.add(name, *(pm(res[k], fmt(k)) for k, _ in SPREAD))
+conc
+
+# %% [markdown]
+# ## What the numbers say
+#
+# The cell below reads the key numbers back; the discussion after it refers to them.
+
+# %%
+def mean(res, key):
+    return mean_std(res[key])[0]
+
+
+wmax = max(ws)
+print(f"true samples: precision {mean(true_res, 'precision'):.3f}, recall {mean(true_res, 'recall'):.3f}, "
+      f"outliers {mean(true_res, 'outlier_rate'):.3f}, top-{top_share:.0%} leaves {mean(true_res, 'top_leaves'):.3f}, "
+      f"effective leaves {mean(true_res, 'eff_leaves'):.1f}, axis {mean(true_res, 'axis'):.3f}")
+for w in sorted({1.0, 2.0, w_show, wmax} & set(ws)):
+    r = learned[w][1]
+    print(f"CFG w = {w:g}: precision {mean(r, 'precision'):.3f}, recall {mean(r, 'recall'):.3f}, "
+          f"outliers {mean(r, 'outlier_rate'):.3f}, branch TV {mean(r, 'branch_tv'):.3f}, "
+          f"leaves {mean(r, 'leaves'):.3f}, top-{top_share:.0%} leaves {mean(r, 'top_leaves'):.3f}, "
+          f"effective leaves {mean(r, 'eff_leaves'):.1f}, leakage {mean(r, 'leakage'):.3f}, axis {mean(r, 'axis'):.3f}")
+for w in oracle_w:
+    r = oracle[w][1]
+    print(f"exact CFG w = {w:g} ({n_oracle}): precision {mean(r, 'precision'):.3f}, recall {mean(r, 'recall'):.3f}, "
+          f"outliers {mean(r, 'outlier_rate'):.3f}, branch TV {mean(r, 'branch_tv'):.3f}, "
+          f"top-{top_share:.0%} leaves {mean(r, 'top_leaves'):.3f}, axis {mean(r, 'axis'):.3f}")
+print(f"unconditional model alone: leakage {mean(uncond_res, 'leakage'):.3f}, precision {mean(uncond_res, 'precision'):.3f}")
+
+# %% [markdown]
+# **What exact CFG targets.** With perfect models, $p_A/p_{AB}$ is flat on 96.8% of class A at
+# $\sigma = 0$, so the tilted density $p_A(p_A/p_{AB})^\gamma$ is almost $p_A$ there: at $w = 4$ it
+# moves 0.012 of the mass (total variation) and its mean along class A's axis by +0.006. The tilt
+# acts at the larger noise levels, where the smoothed classes overlap: TV 0.149 at σ = 0.2, 0.307 at
+# σ = 0.5 and 0.340 at σ = 1, always pushing mass along A's axis, away from B (+0.393 at σ = 0.5).
+# The samples follow the high-σ tilt, not the σ = 0 formula: exact CFG at $w = 4$ moves their mean
+# along the axis from 0.522 to 0.932 and redistributes them over the subtrees with a branch TV of
+# 0.536 (0.185 at $w = 2$), while its σ = 0 target differs from $p_A$ by at most 0.012. Mass moved
+# between subtrees at σ ≈ 0.2–1 is not moved back once the tilt goes flat. So even a perfect model
+# under CFG does not sample $p_A$, nor the tilted $p_A$ it is often said to sample (Chidambaram et al.,
+# 2024, prove this for mixtures of Gaussians). What it does keep is fidelity: precision 0.965 and 0.015
+# outliers at $w = 4$, next to 0.972 and 0.011 for true samples. It pays in coverage: recall 0.548
+# against 0.971, 64% of the leaves reached against 88% (2048 samples each). Class leakage goes from
+# 0.004 (the true overlap near the root) to 0.000.
+#
+# **The fidelity–diversity trade-off of learned CFG.** A little guidance helps fidelity: from $w = 1$
+# to $w = 1.5$–2 the outlier rate falls from 0.103 to 0.076–0.077 and precision rises from 0.912 to
+# 0.938–0.939. Diversity pays at once: recall falls from 0.963 to 0.854 ($w = 1.5$) and 0.698
+# ($w = 2$), branch TV rises from 0.018 to 0.096 and 0.186, and SW₂ from 0.013 to 0.072 and 0.124.
+# Past $w = 2$ fidelity gets worse too: 0.144 outliers at $w = 3$, 0.240 at $w = 4$, 0.449 at $w = 6$ and
+# 0.768 at $w = 8$, with recall at 0.394 ($w = 4$) and 0.185 ($w = 8$). No weight improves both
+# fidelity and coverage over $w = 1$. Precision hides most of this: it stays between 0.922 and 0.939
+# up to $w = 6$ while the outlier rate climbs to 0.449. The true samples' 3-NN balls are wide at the
+# sparse tips, where the guided samples pile up, so only the density-based outlier rate sees the
+# pile-up as off the tree.
+#
+# **The pathology in numbers.** The seed's "samples are concentrated on specific branches → lack of
+# diversity" is, at the paper's $w = 4$ (the seed's exponent 3): 38.5% of the 64 leaves get any sample
+# (true samples: all); the 10% most populated leaves (6 of 64) hold 76.7% of the samples that fall on
+# leaves (true samples: 17.0%); the effective number of leaves is 11.3 (true samples: 58.0). All
+# three move steadily with $w$: the top-10% leaf share is 0.246, 0.368, 0.507, 0.707, 0.767, 0.836 and
+# 0.924 from $w = 1$ to $w = 8$. The share of samples on the most populated 10% of *all* branches hardly
+# moves until $w = 6$ (0.665 at $w = 4$ against 0.693 for true samples). The 13 heaviest branches of the
+# true distribution are the trunk and branches of depth 1–3, which hold 69% of the mass, and guidance
+# first moves mass from these out to the tips: the share of samples on leaf branches goes from 0.075 (true) to 0.234 at
+# $w = 4$ and 0.756 at $w = 8$. Only at $w = 8$ do the 13 most populated branches hold 94.7% of all samples.
+#
+# **What is CFG's and what is the networks'.** At equal weight the learned and the exact CFG move the
+# same mass between subtrees: branch TV 0.186 against 0.185 at $w = 2$ and 0.487 against 0.536 at
+# $w = 4$; mean position along A's axis 0.677 against 0.684, and 0.898 against 0.932. That shift is
+# what CFG targets. The concentration on a few leaves is not: exact CFG keeps the top-10% leaf share
+# at 0.246–0.248 (its true-sample floor at 2048 samples is 0.216), where the networks reach 0.507
+# ($w = 2$) and 0.767 ($w = 4$). Neither are the outliers: 0.006–0.015 for exact CFG against
+# 0.077–0.240. The ratio of two imperfect networks, a sharp main model over a blurrier small guide,
+# plausibly adds an autoguidance-like push toward the few tips where the main model is sharpest;
+# [Chapter 5](05_autoguidance.ipynb) (autoguidance) isolates that effect.
+#
+# **Where the outliers go.** Out along the axis and past the tips. The share of outliers whose most
+# likely branch is a leaf rises from 0.327 at $w = 1$ (0.336 for the 1% of true samples below the
+# threshold) to 0.722 at $w = 4$ and 0.900 at $w = 8$, while the samples' mean position along A's
+# axis goes from 0.515 to 0.898 and 1.192 (true samples: 0.520). Class leakage is 0.000 at every
+# $w \ge 1.5$ (0.007 at $w = 1$, 0.003 for true samples): CFG does what it is designed for, class
+# adherence, and it removes even the true overlap of the two classes near the root.
+#
+# ## Explore
+#
+# Move $w$ and pick the guide — the unconditional network, the exact two-class tree, or none (the
+# conditional model alone) — and the main model (the network or the exact class-A tree). The samples
+# (2048, seed 0) are redrawn with their metrics; on the right, the share of samples per leaf, most
+# populated first, against the true shares.
+
+# %%
+import ipywidgets as W
+
+from hgutils.widgets import explore
+
+GUIDES = {"unconditional network": S.uncond, "exact two-class tree": S.tree_ab, "none": None}
+MAINS = {"network": S.main, "exact class-A tree": S.tree}
+true_leaf = leaf_curve(S.reference)
+
+
+def view_cfg(w=4.0, guide="unconditional network", main="network"):
+    p0, p1 = GUIDES[guide], MAINS[main]
+    den = p1.denoise if p0 is None else GuidedDenoiser(p1, p0, w)
+    x = S.sample(den, 2048, seed=0)
+    m = {**S.metrics(x), **spread(x)}
+    fig, axes = plots.panels(2)
+    plots.tree_density(axes[0], S.tree)
+    plots.samples(axes[0], x, color=plots.COLORS["main"])
+    axes[0].set_title(f"w = {w:g}, guide: {guide}\nprecision {m['precision']:.3f}, recall {m['recall']:.3f}, "
+                      f"outliers {m['outlier_rate']:.3f}")
+    axes[1].plot(range(1, 65), true_leaf, color=plots.COLORS["truth"], ls="--", label="true samples")
+    axes[1].plot(range(1, 65), leaf_curve(x), color=plots.COLORS["main"], label="these samples")
+    axes[1].set_xlabel("leaves, most populated first"), axes[1].legend(fontsize=7)
+    axes[1].set_title(f"cumulative share of leaf samples\nleaves reached {m['leaves']:.2f}, branch TV {m['branch_tv']:.3f}")
+    plots.plt.show()
+
+
+explore(view_cfg,
+        w=W.FloatSlider(value=w_show, min=0.0, max=10.0, step=0.5, description="w"),
+        guide=W.Dropdown(options=list(GUIDES), value="unconditional network"),
+        main=W.Dropdown(options=list(MAINS), value="network"))
+
+# %% [markdown]
+# ## References
+#
+# The works cited here are listed on the [References](../book/references.md) page.
