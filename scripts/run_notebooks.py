@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -62,16 +63,18 @@ def main(argv=None) -> int:
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         for i, cell in enumerate(nb.cells):              # stable ids: re-running changes only what changed
             cell["id"] = f"cell-{i:03d}"
-        jupytext.write(nb, ipynb)                         # fresh, unexecuted, paired
         out = Path(args.output_dir) / ipynb.name if args.output_dir else ipynb
         out.parent.mkdir(parents=True, exist_ok=True)
-        t0 = time.perf_counter()
-        try:
-            pm.execute_notebook(str(ipynb), str(out), parameters=params or None, cwd=str(py.parent),
-                                kernel_name="python3", progress_bar=False, log_output=False)
-        except pm.PapermillExecutionError as e:
-            print(f"FAILED {py.name}: {e.ename}: {e.evalue}", file=sys.stderr)
-            return 1
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh = Path(tmp) / ipynb.name
+            jupytext.write(nb, fresh)                     # fresh and unexecuted; the record is only `out`
+            t0 = time.perf_counter()
+            try:
+                pm.execute_notebook(str(fresh), str(out), parameters=params or None, cwd=str(py.parent),
+                                    kernel_name="python3", progress_bar=False, log_output=False)
+            except pm.PapermillExecutionError as e:
+                print(f"FAILED {py.name}: {e.ename}: {e.evalue}", file=sys.stderr)
+                return 1
         dt = time.perf_counter() - t0
         strip_volatile(out)
         times.append((py.stem, dt))

@@ -13,9 +13,14 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize("notebook, name, value, message", [
     ("01_ddpm_basics", "steps", "0", "steps must be an integer >= 1, got 0"),
     ("02_score_ode", "sigma_min", "-1", "sigma_min must be > 0"),
+    ("03_cfg", "seeds", "0", "seeds must be an integer >= 1, got 0"),
+    ("04_schedules", "seeds", "0", "seeds must be an integer >= 1, got 0"),
+    ("05_autoguidance", "seeds", "0", "seeds must be an integer >= 1, got 0"),
 ])
 def test_invalid_parameter_stops_early(tmp_path, notebook, name, value, message):
     env = dict(os.environ, HG_BATCH="1", HGUTILS_CACHE=str(tmp_path / "cache"))
+    record = ROOT / "notebooks" / f"{notebook}.ipynb"
+    before = record.read_bytes()
     proc = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "run_notebooks.py"), str(ROOT / "notebooks" / f"{notebook}.py"),
          "-p", name, value, "-o", str(tmp_path)],
@@ -28,3 +33,4 @@ def test_invalid_parameter_stops_early(tmp_path, notebook, name, value, message)
     # code cells: [injected parameters, parameters, validation, ...]: the validation cell fails
     assert failed == [2], failed
     assert not (tmp_path / "cache").exists(), "nothing was trained before the error"
+    assert record.read_bytes() == before, "a run with -o must leave the committed record alone"

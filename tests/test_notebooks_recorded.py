@@ -1,0 +1,29 @@
+"""The committed notebooks are the executed records of their .py sources (so nbval compares real outputs)."""
+import json
+from pathlib import Path
+
+import jupytext
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+
+
+def test_every_chapter_is_in_the_toc():
+    toc = (ROOT / "_toc.yml").read_text()
+    assert SOURCES and all(f"notebooks/{p.stem}" in toc for p in SOURCES)
+
+
+@pytest.mark.parametrize("py", SOURCES, ids=[p.stem for p in SOURCES])
+def test_record_matches_source_and_is_executed(py):
+    record = json.loads(py.with_suffix(".ipynb").read_text())
+    source = jupytext.read(py)
+    rec_cells = [(c["cell_type"], "".join(c["source"])) for c in record["cells"]]
+    src_cells = [(c.cell_type, c.source) for c in source.cells]
+    assert rec_cells == src_cells, f"{py.name} and its .ipynb differ: re-run scripts/run_notebooks.py {py.name}"
+    code = [c for c in record["cells"] if c["cell_type"] == "code"]
+    assert all(c.get("execution_count") for c in code), "a code cell was never executed"
+    assert not any(o.get("output_type") == "error" for c in code for o in c.get("outputs", []))
+    assert sum(bool(c.get("outputs")) for c in code) >= len(code) // 2, "too few outputs: not an executed record?"
+    params = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(params) == 1 and code.index(params[0]) == 0, "the first code cell is the tagged parameters cell"
