@@ -8,8 +8,8 @@
    the branch-structured implementation (hgutils.toy) against the dense formulation of the same
    math (hgutils.toy.dense_logp_and_score: every [N, K, 2(, 2)] intermediate through einsum).
 2. Training the main toy model (4×64, 4096 iterations, batch 4096) from scratch.
-3. Executing each notebook with papermill with an empty model cache (so training is included).
-4. One Explore update of a guidance chapter.
+3. One Explore update of a guidance chapter (4096 samples, 32 guided Heun steps, metrics, a figure).
+4. Executing each notebook with papermill with an empty model cache (so training is included).
 """
 from __future__ import annotations
 
@@ -86,11 +86,11 @@ def bench_explore():
         plots.plt.close(fig)
 
     dt = best_of(update, 3)
-    print(f"4. one Explore update (4096 samples, 32 guided Heun steps, all guidance metrics, a figure): {dt:.2f} s")
+    print(f"3. one Explore update (4096 samples, 32 guided Heun steps, all guidance metrics, a figure): {dt:.2f} s")
 
 
 def bench_notebooks():
-    print("3. notebooks executed with papermill, empty model cache:")
+    print("4. notebooks executed with papermill, empty model cache:")
     with tempfile.TemporaryDirectory() as cache, tempfile.TemporaryDirectory() as out:
         env = dict(os.environ, HGUTILS_CACHE=cache, HG_BATCH="1")
         subprocess.run([sys.executable, str(ROOT / "scripts" / "run_notebooks.py"), "-o", out], env=env, check=True)
