@@ -5,14 +5,24 @@ from __future__ import annotations
 from ._checks import check_float, check_int  # noqa: F401  (re-exported)
 
 
+def _check_list(values, name: str, check, allowed: str) -> list:
+    """A non-empty list whose items each pass `check(item, item_name)`."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"{name} must be a non-empty list of {allowed}, got {values!r}")
+    out = [check(v, f"{name}[{i}]") for i, v in enumerate(values)]
+    if not out:
+        raise ValueError(f"{name} must be a non-empty list of {allowed}, got []")
+    return out
+
+
 def check_int_list(values, name: str, minimum: int = 1) -> list[int]:
     """A non-empty list of integers >= minimum."""
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise ValueError(f"{name} must be a non-empty list of integers >= {minimum}, got {values!r}")
-    out = [check_int(v, f"{name}[{i}]", minimum) for i, v in enumerate(values)]
-    if not out:
-        raise ValueError(f"{name} must be a non-empty list of integers >= {minimum}, got []")
-    return out
+    return _check_list(values, name, lambda v, n: check_int(v, n, minimum), f"integers >= {minimum}")
+
+
+def check_float_list(values, name: str, low=None) -> list[float]:
+    """A non-empty list of finite numbers >= low."""
+    return _check_list(values, name, lambda v, n: check_float(v, n, low), f"numbers >= {low}")
 
 
 def check_choice(value, name: str, allowed) -> str:
@@ -20,13 +30,3 @@ def check_choice(value, name: str, allowed) -> str:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {sorted(allowed)}, got {value!r}")
     return value
-
-
-def check_float_list(values, name: str, low=None) -> list[float]:
-    """A non-empty list of finite numbers >= low."""
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
-        raise ValueError(f"{name} must be a non-empty list of numbers >= {low}, got {values!r}")
-    out = [check_float(v, f"{name}[{i}]", low) for i, v in enumerate(values)]
-    if not out:
-        raise ValueError(f"{name} must be a non-empty list of numbers >= {low}, got []")
-    return out
