@@ -91,21 +91,17 @@ def knn_radii(points: torch.Tensor, k: int = 3) -> torch.Tensor:
     return _kth_nn_radius(points, k)
 
 
-def precision_recall(x: torch.Tensor, reference: torch.Tensor, k: int = 3, reference_radii=None) -> dict:
+def precision_recall(x: torch.Tensor, reference: torch.Tensor, k: int = 3) -> dict:
     """Improved precision and recall (Kynkäänniemi et al. 2019) with k-NN manifolds.
 
     The true manifold is the union of balls around each reference point with radius the
     distance to its k-th nearest reference neighbour. Precision = share of samples inside it;
-    recall = share of reference points inside the samples' manifold (built the same way).
-    `reference_radii` (= knn_radii(reference, k)) may be passed to reuse them across calls."""
+    recall = share of reference points inside the samples' manifold (built the same way)."""
     x, ref = check_points(x, "x").float(), check_points(reference, "reference").float()
     k = check_int(k, "k", 1)
     if len(x) <= k or len(ref) <= k:
         raise ValueError(f"x and reference need more than k = {k} points")
-    radii = _kth_nn_radius(ref, k) if reference_radii is None else reference_radii
-    if len(radii) != len(ref):
-        raise ValueError("reference_radii must have one radius per reference point")
-    precision, recall = _precision_recall(x, ref, radii, _kth_nn_radius(x, k))
+    precision, recall = _precision_recall(x, ref, _kth_nn_radius(ref, k), _kth_nn_radius(x, k))
     return {"precision": precision, "recall": recall}
 
 
@@ -163,16 +159,11 @@ def class_leakage(x: torch.Tensor, tree_ab) -> float:
     return float((lb > la).double().mean())
 
 
-def summarize_guidance(x: torch.Tensor, tree, reference: torch.Tensor, tree_ab=None, depth: int = 3, k: int = 3,
-                       reference_radii=None) -> dict:
-    """The guidance metrics of samples x against class `tree` (true samples `reference`)."""
-    out = summarize(x, tree, reference)
-    out.update(precision_recall(x, reference, k, reference_radii))
-    cov = branch_coverage(x, tree, depth)
-    out["branch_tv"], out["leaves"] = cov["tv"], cov["leaves"]
-    if tree_ab is not None:
-        out["leakage"] = class_leakage(x, tree_ab)
-    return out
+def summarize_guidance(x: torch.Tensor, tree, reference: torch.Tensor, tree_ab=None, depth: int = 3, k: int = 3) -> dict:
+    """The guidance metrics of samples x against class `tree` (true samples `reference`): those of
+    `summarize`, precision and recall, branch TV and leaves reached, and class leakage if `tree_ab`
+    is given. To measure many sample sets against one reference, build a `ReferenceSet` once."""
+    return ReferenceSet(tree, reference, tree_ab, depth, k)(x)
 
 
 def branch_spread(x: torch.Tensor, tree, top_share: float = 0.1) -> dict:
@@ -199,8 +190,8 @@ def branch_spread(x: torch.Tensor, tree, top_share: float = 0.1) -> dict:
 
 class ReferenceSet:
     """`summarize_guidance` against one fixed set of true samples, with everything that depends
-    only on them (the outlier level, their k-NN radii, their SW₂ projections) computed once.
-    Returns the same values as `summarize_guidance`."""
+    only on them (the outlier level, their k-NN radii, their SW₂ projections) computed once; the
+    values equal those of `summarize`, `precision_recall`, `branch_coverage` and `class_leakage`."""
 
     def __init__(self, tree, reference: torch.Tensor, tree_ab=None, depth: int = 3, k: int = 3, n_dirs: int = 128):
         self.tree, self.tree_ab, self.depth, self.k = tree, tree_ab, depth, k

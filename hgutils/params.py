@@ -24,9 +24,3 @@ def check_float_list(values, name: str, low=None) -> list[float]:
     """A non-empty list of finite numbers >= low."""
     return _check_list(values, name, lambda v, n: check_float(v, n, low), f"numbers >= {low}")
 
-
-def check_choice(value, name: str, allowed) -> str:
-    """One of `allowed`."""
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {sorted(allowed)}, got {value!r}")
-    return value

@@ -140,9 +140,3 @@ def style_legend(ax, styles: dict, colors: dict, **kw):
     handles += [Line2D([], [], color=c, marker="o", ms=3, label=name) for name, c in colors.items()]
     ax.legend(handles=handles, **kw)
 
-
-def show(fig):
-    """Display a figure inline once and close it (no duplicate output in notebooks)."""
-    from IPython.display import display
-    display(fig)
-    plt.close(fig)
