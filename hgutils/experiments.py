@@ -63,6 +63,15 @@ class ToySetup:
         sig = self.sigmas if sigmas is None else sigmas
         return evaluate(denoiser, self.tree, self.reference, sig, sampler, seeds, n, self.metrics)
 
+    def floor(self, seeds=(0, 1, 2), n: int = 4096, offset: int = 1000) -> dict:
+        """{metric: [value per seed]} of fresh true samples (seeds offset from the reference's): the floor."""
+        out: dict = {}
+        for seed in seeds:
+            x = self.tree.sample(n, generator=torch.Generator().manual_seed(offset + seed))
+            for k, v in self.metrics(x).items():
+                out.setdefault(k, []).append(v)
+        return out
+
     def sample(self, denoiser, n: int = 4096, seed: int = 0, return_trajectory: bool = False, sigmas=None):
         sig = self.sigmas if sigmas is None else sigmas
         return generate(denoiser, self.tree, n, sig, "heun", seed, return_trajectory)

@@ -274,3 +274,12 @@ def guided(main, guide, w=1.0, *, sigmas=None, guide_scale: float = 1.0) -> Guid
 def sigma_scaling(main, k: float, w=2.0, *, sigmas=None) -> GuidedDenoiser:
     """The seed's sigma scaling: guide = the main model itself at σ_g = k·σ (k = 1 is no guidance)."""
     return GuidedDenoiser(main, main, w, sigmas=sigmas, guide_scale=k)
+
+
+def heavy_tail(main, guide, w=2.0, *, k: float = 1.0, sigmas=None) -> GuidedDenoiser:
+    """The seed's heavy-tail guidance: p₀ = p_data ∗ T_ν(0, σ_g²I), σ_g = k·σ, a more spread-out
+    version of the data than p₁ = p_data ∗ N(0, σ²I). `guide` models p₀: the exact oracle
+    `toy.StudentT(tree, ν)` or a network trained with Student-t noise (`train.heavy_tail_config(ν)`).
+    With ν = ∞ and the main network as guide this is `sigma_scaling`."""
+    return GuidedDenoiser(main, guide, w, sigmas=sigmas, guide_scale=k)
+

@@ -122,6 +122,41 @@ def _ancestor_at(tree, depth: int) -> torch.Tensor:
     return torch.tensor(out)
 
 
+def _subtree_bins(tree, depth: int):
+    """Bin of each branch (the subtrees rooted at `depth`, in depth-first order, then one bin for the
+    shallower trunk) and the true mass of each bin: ([B], [n_bins])."""
+    depth = check_int(depth, "depth", 0)
+    if depth > 6:
+        raise ValueError(f"depth must be between 0 and 6, got {depth}")
+    anc = _ancestor_at(tree, depth)                                               # [B]
+    roots = sorted(set(anc.tolist()) - {-1})
+    bin_of_branch = torch.tensor([roots.index(a) if a >= 0 else len(roots) for a in anc.tolist()])
+    p_true = torch.zeros(len(roots) + 1, dtype=torch.float64).index_add_(0, bin_of_branch, branch_mass(tree))
+    return bin_of_branch, p_true
+
+
+def branch_mass(tree) -> torch.Tensor:
+    """True probability mass of each branch of `tree`: [B]."""
+    return torch.zeros(len(tree.branches), dtype=torch.float64).index_add_(0, tree.branch_of, tree.log_phi.exp())
+
+
+def subtree_shares(x: torch.Tensor, tree, depth: int = 3):
+    """Share of samples in each subtree rooted at `depth` (depth-first order; the last bin is the
+    trunk above it), and the true masses of the same bins: ([n_bins], [n_bins])."""
+    bin_of_branch, p_true = _subtree_bins(tree, depth)
+    counts = torch.bincount(bin_of_branch[branch_of(x, tree)], minlength=len(p_true)).double()
+    return counts / counts.sum(), p_true
+
+
+def depth_shares(x: torch.Tensor, tree):
+    """Share of samples on the branches of each depth 0..6 (depth 0 is the main branch, the trunk's
+    first segment; 6 the leaves), and the true masses by depth: ([7], [7])."""
+    d = tree.branch_depth()
+    p_true = torch.zeros(7, dtype=torch.float64).index_add_(0, d, branch_mass(tree))
+    counts = torch.bincount(d[branch_of(x, tree)], minlength=7).double()
+    return counts / counts.sum(), p_true
+
+
 def branch_coverage(x: torch.Tensor, tree, depth: int = 3) -> dict:
     """How samples spread over the tree's branches, against the true mass.
 
@@ -130,17 +165,9 @@ def branch_coverage(x: torch.Tensor, tree, depth: int = 3) -> dict:
     ½Σ|p̂ − p| between the samples' shares and the true masses of those bins (0 = same spread,
     1 = disjoint). ``leaves``: share of the leaf branches (depth 6) that hold at least one sample.
     A single class of the tree is expected (e.g. tree("A"))."""
-    depth = check_int(depth, "depth", 0)
-    if depth > 6:
-        raise ValueError(f"depth must be between 0 and 6, got {depth}")
-    anc = _ancestor_at(tree, depth)                                               # [B]
-    roots = sorted(set(anc.tolist()) - {-1})
-    bin_of_branch = torch.tensor([roots.index(a) if a >= 0 else len(roots) for a in anc.tolist()])
-    mass_branch = torch.zeros(len(tree.branches), dtype=torch.float64).index_add_(
-        0, tree.branch_of, tree.log_phi.exp())                                   # true mass per branch
-    p_true = torch.zeros(len(roots) + 1, dtype=torch.float64).index_add_(0, bin_of_branch, mass_branch)
+    bin_of_branch, p_true = _subtree_bins(tree, depth)
     b = branch_of(x, tree)
-    counts = torch.bincount(bin_of_branch[b], minlength=len(roots) + 1).double()
+    counts = torch.bincount(bin_of_branch[b], minlength=len(p_true)).double()
     tv = 0.5 * (counts / counts.sum() - p_true).abs().sum()
     leaves = torch.tensor([br.depth == 6 for br in tree.branches])
     reached = torch.zeros(len(tree.branches), dtype=torch.bool)

@@ -20,7 +20,8 @@ def check_int_list(values, name: str, minimum: int = 1) -> list[int]:
     return _check_list(values, name, lambda v, n: check_int(v, n, minimum), f"integers >= {minimum}")
 
 
-def check_float_list(values, name: str, low=None) -> list[float]:
-    """A non-empty list of finite numbers >= low."""
-    return _check_list(values, name, lambda v, n: check_float(v, n, low), f"numbers >= {low}")
+def check_float_list(values, name: str, low=None, low_open: bool = False) -> list[float]:
+    """A non-empty list of finite numbers >= low (> low when low_open)."""
+    return _check_list(values, name, lambda v, n: check_float(v, n, low, low_open=low_open),
+                       f"numbers {'>' if low_open else '>='} {low}")
 

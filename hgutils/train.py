@@ -6,6 +6,10 @@ Two recipes:
   (the autoguidance paper's protocol): loss σ²‖s_θ(x; σ) − ∇ log p(x; σ)‖²,
   ln σ ~ N(P_mean, P_std²), Adam with lr = lr_ref/√max(i/lr_iter, 1), and a
   power-function EMA of the weights (EDM2) with relative std ``ema_std``.
+  With ``nu`` finite the noise is Student-t (a Gaussian scale mixture): the target is the exact
+  Gaussian score at σ/√κ for a drawn scale κ, whose mean given x is the Student-t score, and the
+  loss weight falls off for far points (|c_in·x| ≫ 3) so that the heavy tail does not dominate.
+  ``init`` fine-tunes an already trained model (`heavy_tail_config`).
 * ``DDPMConfig`` → `EpsNet`, by the DDPM loss ‖ε̂(x_t, t) − ε‖² (Ho et al. 2020).
 
 ``load_or_train(config)`` returns the model from the cache when a valid file for
@@ -29,8 +33,8 @@ from pathlib import Path
 import torch
 
 from . import toy
-from ._checks import check_float, check_int
-from .nets import EpsDenoiser, EpsNet, ToyNet, ddpm_alphas_cumprod
+from ._checks import check_float, check_int, check_nu
+from .nets import SIGMA_DATA, EpsDenoiser, EpsNet, ToyNet, ddpm_alphas_cumprod
 from .runtime import progress
 
 FORMAT = 1                       # bump when the training code changes what a config produces
@@ -56,6 +60,9 @@ class ToyConfig:
     lr_ref: float = 1e-2
     lr_iter: int = 512
     ema_std: float = 0.010
+    nu: float = math.inf          # noise of the training pairs: Gaussian (∞) or Student-t with ν degrees of freedom
+    kappa_min: float = 1e-4       # Student-t only: the scale κ is drawn from Gamma(ν/2, rate ν/2) truncated to κ ≥ kappa_min
+    init: "ToyConfig | None" = None   # fine-tune: start from the trained model of this config (same architecture)
 
     def __post_init__(self):
         if self.classes not in toy.ALLOWED_CLASSES:
@@ -67,6 +74,14 @@ class ToyConfig:
         _set(self, "P_std", check_float(self.P_std, "P_std", 0, low_open=True))
         _set(self, "lr_ref", check_float(self.lr_ref, "lr_ref", 0, low_open=True))
         _set(self, "ema_std", check_float(self.ema_std, "ema_std", 0, 0.28, low_open=True))
+        _set(self, "nu", check_nu(self.nu))
+        _set(self, "kappa_min", check_float(self.kappa_min, "kappa_min", 0, 1, low_open=True))
+        if self.init is not None:
+            if not isinstance(self.init, ToyConfig):
+                raise ValueError(f"init must be a ToyConfig or None, got {type(self.init).__name__}")
+            if (self.init.num_layers, self.init.hidden_dim) != (self.num_layers, self.hidden_dim):
+                raise ValueError(f"init must have the same architecture: init is {self.init.num_layers}x"
+                                 f"{self.init.hidden_dim}, this config {self.num_layers}x{self.hidden_dim}")
 
 
 @dataclass(frozen=True)
@@ -109,13 +124,30 @@ def _phema_gamma(std: float) -> float:
 
 # ---------------------------------------------------------------------------- training
 
+def _kappa(cfg: ToyConfig, n: int, gen: torch.Generator) -> torch.Tensor:
+    """n draws of the Student-t scale κ ~ Gamma(ν/2, rate ν/2) truncated to κ ≥ kappa_min (inverse CDF): [n]."""
+    from scipy.special import gammainc, gammaincinv
+
+    a = cfg.nu / 2
+    lo = float(gammainc(a, a * cfg.kappa_min))                                   # P(κ < kappa_min)
+    u = torch.rand(n, generator=gen, dtype=torch.float64)
+    q = (lo + u * (1 - lo)).clamp(max=1 - 1e-16).numpy()
+    return torch.from_numpy(gammaincinv(a, q) / a).float()
+
+
 def _batches(cfg: ToyConfig, gen: torch.Generator):
-    """The training batches (σ [B], x [B, 2], exact score [B, 2]), in order; deterministic for `gen`."""
+    """The training batches (σ [B], x [B, 2], target score [B, 2]), in order; deterministic for `gen`.
+
+    Gaussian noise: x = y + σn and the exact score ∇ log p(x; σ). Student-t noise is a Gaussian
+    scale mixture, n = z/√κ: draw κ, then x = y + (σ/√κ)z and the exact Gaussian score at σ/√κ.
+    Its mean given (x, σ) is the Student-t score ∇ log p_ν(x; σ) (the regression target averages
+    over κ as DSM averages over y), while y is integrated out exactly by the oracle."""
     oracle = toy.tree(cfg.classes)
     for _ in range(cfg.iters):
         sigma = (torch.randn(cfg.batch, generator=gen) * cfg.P_std + cfg.P_mean).exp()   # ln σ ~ N(P_mean, P_std²)
-        x = oracle.sample(cfg.batch, sigma, generator=gen)                              # x = y + σn
-        yield sigma, x, oracle.score(x, sigma)                                          # target ∇ log p(x; σ)
+        s_eff = sigma if math.isinf(cfg.nu) else sigma / _kappa(cfg, cfg.batch, gen).sqrt()
+        x = oracle.sample(cfg.batch, s_eff, generator=gen)                              # x = y + σn
+        yield sigma, x, oracle.score(x, s_eff)                                          # target ∇ log p(x; σ/√κ)
 
 
 def _prefetch(iterator, depth: int = 2):
@@ -146,6 +178,8 @@ def train_toy(cfg: ToyConfig) -> ToyNet:
     """
     gen = torch.Generator().manual_seed(cfg.seed)
     net = ToyNet(cfg.num_layers, cfg.hidden_dim, generator=gen).train()
+    if cfg.init is not None:
+        net.load_state_dict(load_or_train(cfg.init).state_dict())
     ema = ToyNet(cfg.num_layers, cfg.hidden_dim).eval().requires_grad_(False)
     ema.load_state_dict(net.state_dict())
     opt = torch.optim.Adam(net.parameters(), betas=(0.9, 0.99))
@@ -159,7 +193,10 @@ def train_toy(cfg: ToyConfig) -> ToyNet:
             for g in opt.param_groups:
                 g["lr"] = cfg.lr_ref / math.sqrt(max(i / cfg.lr_iter, 1))
             pred = net.score(x, sigma, create_graph=True)                                   # [B, 2]
-            loss = (sigma ** 2 * (pred - target).square().mean(-1)).mean()
+            weight = sigma ** 2                                                              # λ(σ) = σ²
+            if not math.isinf(cfg.nu):           # heavy tails: far points (|c_in·x| ≫ 3) must not dominate
+                weight = weight / (1 + x.square().sum(-1) / (9 * (sigma ** 2 + SIGMA_DATA ** 2)))
+            loss = (weight * (pred - target).square().mean(-1)).mean()
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -212,9 +249,23 @@ def cache_dir() -> Path:
     return Path.home() / ".cache" / "hgutils"
 
 
+def config_dict(cfg) -> dict:
+    """The config's fields as plain data. Fields added later are left out at their neutral value
+    (Gaussian noise, no init), so models cached before they existed keep their names."""
+    d = dataclasses.asdict(cfg)
+    if isinstance(cfg, ToyConfig):
+        if math.isinf(d["nu"]):
+            del d["nu"], d["kappa_min"]
+        if cfg.init is None:
+            del d["init"]
+        else:
+            d["init"] = config_dict(cfg.init)
+    return d
+
+
 def config_key(cfg) -> str:
     """Name of a model: its recipe, format and every config field, hashed."""
-    body = json.dumps({"recipe": type(cfg).__name__, "format": FORMAT, **dataclasses.asdict(cfg)}, sort_keys=True)
+    body = json.dumps({"recipe": type(cfg).__name__, "format": FORMAT, **config_dict(cfg)}, sort_keys=True)
     return f"{type(cfg).__name__}-{hashlib.sha256(body.encode()).hexdigest()[:16]}"
 
 
@@ -258,7 +309,7 @@ def load_or_train(cfg, *, cache: bool = True, verbose: bool = False):
     path = cache_dir() / f"{config_key(cfg)}.pt"
     if cache:
         stored = _read_checked(path)
-        if stored is not None and stored.get("config") == dataclasses.asdict(cfg):
+        if stored is not None and stored.get("config") == config_dict(cfg):
             model = empty(cfg)
             model.load_state_dict(stored["state"])
             return model.eval().requires_grad_(False)
@@ -267,7 +318,7 @@ def load_or_train(cfg, *, cache: bool = True, verbose: bool = False):
     model = trainer(cfg).eval().requires_grad_(False)
     if cache:
         buf = io.BytesIO()
-        torch.save({"config": dataclasses.asdict(cfg), "state": model.state_dict()}, buf)
+        torch.save({"config": config_dict(cfg), "state": model.state_dict()}, buf)
         _write_atomic(path, buf.getvalue())
     return model
 
@@ -282,3 +333,11 @@ def ddpm_denoiser(cfg: DDPMConfig = DDPMConfig()) -> EpsDenoiser:
 MAIN = ToyConfig(classes="A", num_layers=4, hidden_dim=64, iters=4096)        # conditional: class A
 AUTOGUIDE = ToyConfig(classes="A", num_layers=4, hidden_dim=32, iters=512)    # a worse model of class A
 UNCOND = ToyConfig(classes="AB", num_layers=4, hidden_dim=32, iters=512)      # CFG's unconditional guide
+
+
+def heavy_tail_config(nu: float, base: ToyConfig = MAIN, iters: int = 512, batch: int = 2048) -> ToyConfig:
+    """A learned heavy-tail guide: `base` (the main model) fine-tuned for `iters` steps with Student-t
+    noise of ν degrees of freedom (lr 3e-3, decaying after 128 steps). Starting from the main model
+    costs a sixteenth of its training and gives the guide errors like the main model's."""
+    return dataclasses.replace(base, nu=check_nu(nu), iters=iters, batch=batch, lr_ref=3e-3, lr_iter=128, init=base)
+
