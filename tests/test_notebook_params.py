@@ -16,6 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
     ("03_cfg", "seeds", "0", "seeds must be an integer >= 1, got 0"),
     ("04_schedules", "seeds", "0", "seeds must be an integer >= 1, got 0"),
     ("05_autoguidance", "seeds", "0", "seeds must be an integer >= 1, got 0"),
+    ("06_heavy_tail", "nu_ref", "4", "nu_ref must be one of nu_list"),
+    ("07_sigma_scaling", "seeds", "0", "seeds must be an integer >= 1, got 0"),
+    ("08_schedule_sigma_scaling", "seeds", "0", "seeds must be an integer >= 1, got 0"),
+    ("09_results", "recall_floor", "1.5", "recall_floor must be <= 1"),
 ])
 def test_invalid_parameter_stops_early(tmp_path, notebook, name, value, message):
     env = dict(os.environ, HG_BATCH="1", HGUTILS_CACHE=str(tmp_path / "cache"))
