@@ -75,7 +75,7 @@ import math
 import torch
 
 from hgutils import experiments, metrics, plots, toy, train
-from hgutils.guidance import GuidedDenoiser, heavy_tail
+from hgutils.guidance import Cosine, GuidedDenoiser, heavy_tail
 from hgutils.report import Table, mean_std, pm
 
 torch.set_num_threads(1)                     # small batches: a second thread buys little and suffers most on a shared CPU
@@ -409,7 +409,8 @@ for name, (v, tr) in depth.items():
 #
 # ## Explore
 #
-# The learned guide's tail order, the weight and the guide's noise scale; 2048 samples, seed 0.
+# The learned guide's tail order, the weight, the guide's noise scale and the weight schedule (constant,
+# or the increasing cosine of [chapter 4](04_schedules.ipynb) with the same mean weight); 2048 samples, seed 0.
 
 # %%
 import ipywidgets as W
@@ -417,21 +418,23 @@ import ipywidgets as W
 from hgutils.widgets import explore
 
 
-def view(nu="3", w=2.0, k=1.0):
+def view(nu="3", w=2.0, k=1.0, schedule="constant"):
     g = GUIDES[math.inf if nu == "∞" else float(nu)]
-    x = S.sample(S.main.denoise if w == 1 else heavy_tail(S.main, g, w, k=k), 2048, seed=0)
+    weight = w if schedule == "constant" else Cosine(w)           # cosine: rising from 1, mean weight w
+    x = S.sample(S.main.denoise if w == 1 else heavy_tail(S.main, g, weight, k=k, sigmas=S.sigmas), 2048, seed=0)
     r = S.metrics(x)
     fig, (ax,) = plots.panels(1, size=3.6)
     plots.tree_density(ax, S.tree)
     plots.samples(ax, x)
-    ax.set_title(f"heavy tail ν = {nu}, w = {w:g}, k = {k:g}\noutliers {r['outlier_rate']:.3f}, precision {r['precision']:.3f}, "
+    ax.set_title(f"heavy tail ν = {nu}, {schedule} w = {w:g}, k = {k:g}\noutliers {r['outlier_rate']:.3f}, precision {r['precision']:.3f}, "
                  f"recall {r['recall']:.3f}\nbranch TV {r['branch_tv']:.3f}, leaves {r['leaves']:.3f}", fontsize=8)
     plots.plt.show()
 
 
 explore(view, nu=W.Dropdown(options=[label(nu) for nu in NUS], value=label(nu_ref), description="ν"),
         w=W.FloatSlider(value=w_ref, min=1.0, max=5.0, step=0.25, description="w"),
-        k=W.FloatSlider(value=1.0, min=1.0, max=2.0, step=0.05, description="k"))
+        k=W.FloatSlider(value=1.0, min=1.0, max=2.0, step=0.05, description="k"),
+        schedule=W.Dropdown(options=["constant", "cosine"], value="constant", description="schedule"))
 
 # %% [markdown]
 # ## References

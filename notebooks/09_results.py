@@ -93,9 +93,9 @@ CANDIDATES = {
     "heavy tail (learned)": {f"ν = {nu:g}, w = {w:g}": (lambda nu=nu, w=w: heavy_tail(S.main, HT[nu], w))
                              for nu, w in HT_GRID},
     "sigma scaling": {f"k = {k:g}, w = {w:g}": (lambda k=k, w=w: sigma_scaling(S.main, k, w))
-                      for k, w in ((1.02, 3), (1.05, 1.5), (1.05, 2), (1.1, 1.5), (1.1, 2))},
+                      for k, w in ((1.02, 3), (1.03, 3), (1.04, 3), (1.05, 2), (1.1, 1.5))},
     "sigma scaling + cosine": {f"k = {k:g}, w_max = {w:g}": (lambda k=k, w=w: sigma_scaling(S.main, k, SeedCosine(w), sigmas=S.sigmas))
-                               for k, w in ((1.05, 3), (1.05, 5), (1.1, 2), (1.1, 3), (1.2, 2))},
+                               for k, w in ((1.05, 3), (1.06, 3), (1.08, 3), (1.1, 2), (1.05, 5))},
 }
 SETTING = {("heavy tail (learned)", f"ν = {nu:g}, w = {w:g}"): dict(nu=nu, w=w, k=1.0) for nu, w in HT_GRID}
 print(", ".join(f"{m}: {len(c)}" for m, c in CANDIDATES.items()), f"— {sum(map(len, CANDIDATES.values()))} candidates")
@@ -131,8 +131,10 @@ sel
 # heavy-tailed guide is run at the learned guide's chosen setting with `n_oracle` samples (it is about
 # 50 times slower); the learned guide is rerun at that size beside it, since recall and leaves depend on
 # the number of samples. **Cost** is measured on one run: the network (or oracle) evaluations per
-# sample of the main model and of the guide — the guide is skipped wherever the weight is 1 — and
-# whether the method needs a second trained model.
+# sample of the main model and of the guide — the guide is skipped wherever the weight is 1 — their
+# multiply-accumulates per sample (forward passes; the score's backward pass multiplies every network's
+# cost by the same factor) and whether the method needs a second trained model. The main model has
+# 16,640 weights, the unconditional model and the autoguide 4,224 each.
 
 # %%
 class Counted:
@@ -146,16 +148,21 @@ class Counted:
         return self.model.score(x, sigma)
 
 
+def weights(model) -> int:
+    """Multiply-accumulates of one forward pass per point: the weights of the network's matrices."""
+    return sum(p.numel() for p in model.parameters() if p.ndim == 2)
+
+
 def cost(method, name, n=256):
-    """(main, guide) evaluations per sample of one run of `n` samples."""
+    """(main, guide) evaluations per sample of one run of `n` samples, and the forward-pass MACs per sample."""
     den = CANDIDATES[method][name]()
     if not isinstance(den, GuidedDenoiser):
         main = Counted(S.main)
         S.sample(lambda x, s: x + s ** 2 * main.score(x, s), n, seed=0)
-        return main.points / n, 0.0
+        return main.points / n, 0.0, main.points / n * weights(S.main)
     main, guide = Counted(den.main), Counted(den.guide)
     S.sample(GuidedDenoiser(main, guide, den.schedule, sigmas=S.sigmas, guide_scale=den.guide_scale), n, seed=0)
-    return main.points / n, guide.points / n
+    return main.points / n, guide.points / n, (main.points * weights(den.main) + guide.points * weights(den.guide)) / n
 
 
 EXTRA = {"no guidance": "—", "CFG": "unconditional model", "CFG + linear": "unconditional model",
@@ -180,16 +187,18 @@ chosen["heavy tail (exact)"] = chosen["heavy tail (learned), same size"] = (ht_n
 # %%
 COLS = [("outlier_rate", "outlier rate"), ("precision", "precision"), ("recall", "recall"),
         ("branch_tv", "branch TV"), ("leaves", "leaves"), ("leakage", "leakage")]
-table = Table(["method", "setting", "samples × seeds"] + [c for _, c in COLS] + ["evals/sample main + guide", "extra model"],
+table = Table(["method", "setting", "samples × seeds"] + [c for _, c in COLS]
+              + ["evals/sample main + guide", "MACs/sample", "extra model"],
               title=f"best setting of each method (criterion: lowest outliers at recall ≥ {recall_floor:g}); "
                     f"mean ± std over fresh seeds")
-table.add("true samples", "", f"{n_samples} × {seeds}", *(pm(floor[k]) for k, _ in COLS), "", "")
+table.add("true samples", "", f"{n_samples} × {seeds}", *(pm(floor[k]) for k, _ in COLS), "", "", "")
 for m, r in final.items():
     n, s_ = (n_oracle, oracle_seeds) if m.startswith("heavy tail (exact)") or m.endswith("same size") else (n_samples, seeds)
     c = costs.get(m, costs["heavy tail (learned)"])
     flag = "" if chosen[m][1] else " (below the floor)"
     table.add(m, chosen[m][0] + flag, f"{n} × {s_}", *(pm(r[k]) for k, _ in COLS),
-              f"{c[0]:.0f} + {c[1]:.0f}", EXTRA.get(m, EXTRA["heavy tail (learned)"]))
+              f"{c[0]:.0f} + {c[1]:.0f}", "—" if "exact" in m else f"{c[2] / 1e6:.2f} M",
+              EXTRA.get(m, EXTRA["heavy tail (learned)"]))
 table
 
 # %% [markdown]
@@ -212,6 +221,7 @@ for m, r in final.items():
         "seeds": oracle_fresh if exact_size else fresh,
         "evaluations_per_sample": {"main": costs.get(m, costs["heavy tail (learned)"])[0],
                                    "guide": costs.get(m, costs["heavy tail (learned)"])[1]},
+        "forward_macs_per_sample": None if "exact" in m else round(costs.get(m, costs["heavy tail (learned)"])[2]),
         "extra_model": EXTRA.get(m, EXTRA["heavy tail (learned)"]),
         "metrics": {k: {"mean": round(mean_std(v)[0], 6), "std": round(mean_std(v)[1], 6), "values": [round(x, 6) for x in v]}
                     for k, v in r.items()},
@@ -225,17 +235,17 @@ print(f"wrote {path}: {len(out['methods'])} methods")
 # ## Pareto plots
 #
 # The same two planes as chapters 5 and 6, on shared axes: every candidate of the selection run (small
-# points, joined per method) and each method's chosen setting on the fresh seeds (large marker, ± one
+# points) and each method's chosen setting on the fresh seeds (large marker, ± one
 # standard deviation). The dotted line is the recall floor.
 
 # %%
 METHODS = [m for m in CANDIDATES if m != "no guidance"]
-col = dict(zip(METHODS, plots.CYCLE + ["k", "0.5"]))
+col = dict(zip(METHODS, plots.CYCLE + ["#e377c2", "#17becf"]))
 fig, axes = plots.figure(10.0, 4.0, ncols=2)
 for ax, (kx, ky) in zip(axes, (("recall", "precision"), ("branch_tv", "outlier_rate"))):
     for meth in METHODS:
-        pts = sorted(((first(r, kx), first(r, ky)) for r in select[meth].values()))
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], "-", marker=".", ms=3, lw=0.6, alpha=0.5, color=col[meth])
+        pts = [(first(r, kx), first(r, ky)) for r in select[meth].values()]
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], ".", ms=4, alpha=0.6, color=col[meth])
         (mx, sx), (my, sy) = mean_std(final[meth][kx]), mean_std(final[meth][ky])
         ax.errorbar(mx, my, xerr=sx, yerr=sy, fmt="o", ms=5, color=col[meth], label=meth)
     for name, r, mk in (("no guidance", final["no guidance"], "s"), ("true samples", floor, "*")):
@@ -267,46 +277,50 @@ print(f"exact vs learned heavy tail at {n_oracle} samples: outliers {mm('heavy t
       f"{mm('heavy tail (learned), same size', 'recall'):.3f}")
 
 # %% [markdown]
-# **By the criterion, the seed's two proposals win on outliers.** On fresh seeds, heavy-tail guidance
-# with the learned guide ($\nu = 10$, $w = 2$) leaves 0.046 ± 0.004 outliers and sigma scaling ($k = 1.05$,
-# $w = 2$) 0.048 ± 0.003: each removes about 60% of the unguided model's excess over true samples (0.105
-# against 0.010). Autoguidance at its best ($w = 1.5$) removes 35% (0.071), sigma scaling with the cosine
-# schedule 31% (0.075), and CFG with or without schedules or an interval 23–30% (0.076–0.083). One caveat
-# on the winner: the heavy-tail setting passed the recall floor on the selection run (0.911) but averages
-# 0.897 ± 0.008 on the fresh seeds — it sits on the edge of the floor.
+# **By the criterion, the seed's two proposals win on outliers.** On fresh seeds sigma scaling ($k = 1.04$,
+# $w = 3$) leaves 0.029 ± 0.002 outliers and heavy-tail guidance with the learned guide ($\nu = 10$, $w = 2$)
+# 0.046 ± 0.004: they remove 80% and 62% of the unguided model's excess over true samples (0.105 against
+# 0.010). Autoguidance at its best ($w = 1.5$) and sigma scaling with the cosine schedule ($k = 1.06$,
+# $w_\text{max} = 3$) both leave 0.071 (35–36%), CFG with or without schedules or an interval 0.076–0.083
+# (23–30%). Both winners sit on the edge of the floor: their recall on the selection run was 0.912 and
+# 0.911, on the fresh seeds it averages 0.895 ± 0.010 and 0.897 ± 0.008.
 #
 # **Where they fail: the criterion does not see concentration, and the cheap methods concentrate.** The
 # recall floor guards diversity at the scale of nearest neighbours; it does not guard the balance between
-# subtrees or the thinnest branches. Sigma scaling's branch TV is 0.104, three times autoguidance's 0.034
-# and six times the unguided 0.016: it shifts mass between subtrees towards the heavy ones, and it reaches
-# 0.606 of the leaf branches against 0.872. Heavy-tail guidance keeps the subtrees balanced (branch TV
-# 0.027) but reaches only 0.412 of the leaves — chapter 6 showed it draining the thin leaf branches. Add a
-# ceiling of 0.05 on branch TV to the criterion and sigma scaling falls back to $k = 1.05$, $w = 1.5$ with
-# 0.079 outliers on the selection run, no better than CFG; heavy-tail guidance keeps its setting (0.051).
+# subtrees or the thinnest branches. Sigma scaling's branch TV is 0.176, five times autoguidance's 0.034
+# and eleven times the unguided 0.016: it moves mass from the outer subtrees to the trunk
+# ([chapter 7](07_sigma_scaling.ipynb)), and it reaches 0.256 of the leaf branches against 0.872.
+# Heavy-tail guidance keeps the subtrees balanced (branch TV 0.027) but reaches only 0.412 of the leaves —
+# [chapter 6](06_heavy_tail.ipynb) showed it draining the thin leaf branches. Add a ceiling of 0.05 on
+# branch TV to the criterion and no sigma-scaling candidate qualifies, while heavy-tail guidance keeps its
+# setting (0.051 on the selection run) and autoguidance its own (0.076).
 #
 # **Is sigma scaling or heavy-tail guidance a cheap substitute for autoguidance?**
 #
-# - *Sigma scaling alone* is the cheapest — no second model, no training, 63 + 63 evaluations of the main
-#   network per sample — and it does remove more outliers than autoguidance at the same recall. But it is
-#   a sharpening of the main model's own density, and it pays in balance (3× the branch TV) and in leaves.
-#   Not a substitute where the spread over the tree matters.
-# - *Sigma scaling with the seed's cosine schedule* is the closest thing to a free autoguidance on this
-#   toy: outliers 0.075 against 0.071, recall 0.923 against 0.911, branch TV 0.035 against 0.034, leaves
-#   0.850 against 0.872, precision 0.932 against 0.945 — the outlier gap is about one standard deviation,
-#   the precision gap about three. The seed's "adds diversity compared to sigma scaling alone, but still
-#   has a problem of outliers compared to autoguidance" is right in direction and small in size.
+# - *Sigma scaling alone* needs no second model and no training, but it is not cheaper to sample: two
+#   evaluations of the main network per step, 2.10 M multiply-accumulates per sample against 1.31 M for
+#   autoguidance, whose guide is four times smaller. It removes the most outliers at the recall floor and
+#   pays in balance (5× the branch TV) and in leaves. It is a sharpening of the main model's own density;
+#   not a substitute where the spread over the tree matters.
+# - *Sigma scaling with the seed's cosine schedule* is the closest thing to autoguidance without a second
+#   model: outliers 0.071 against 0.071, recall 0.913 against 0.911, branch TV 0.040 against 0.034, leaves
+#   0.831 against 0.872, and precision 0.934 against 0.945 — equal on outliers and recall, a little worse on
+#   precision, balance and leaves, within a few standard deviations everywhere. The seed's "adds diversity
+#   compared to sigma scaling alone, but still has a problem of outliers compared to autoguidance" is right
+#   about the diversity; on outliers it is a tie at equal recall.
 # - *Heavy-tail guidance* is not cheap: the learned guide is a second model per $\nu$ (here a fine-tune of
-#   the main model). It gives the fewest outliers with balanced subtrees, and the fewest leaves. Its exact
-#   version is *worse* than the learned one (0.082 against 0.044 outliers at 512 samples, recall 0.843
-#   against 0.906): on the network main model, a guide that shares the main model's errors cancels part
-#   of them, as in chapter 5; the exact $p_0$ cancels nothing.
+#   the main model, as large as it). It gives fewer outliers than autoguidance with the subtrees as
+#   balanced, and half the leaves. Its exact version is *worse* than the learned one (0.082 against 0.044
+#   outliers at 512 samples, recall 0.843 against 0.906): on the network main model, a guide that shares the
+#   main model's errors cancels part of them, as in [chapter 5](05_autoguidance.ipynb); the exact $p_0$
+#   cancels nothing.
 #
-# **Answers to the seed's open questions.** Guidance by a more spread-out $p_0$ of the same data does what the
-# seed hoped on the criterion it would have chosen — fewer outliers at the same recall — and each variant
-# fails in a specific place the criterion does not look: sigma scaling on the balance between subtrees,
-# heavy-tail guidance on the thinnest branches. A cosine schedule trades most of sigma scaling's outlier
-# gain for autoguidance-like balance. Whether any of this carries over to images is the question of the
-# image chapters.
+# **Answers to the seed's open questions.** Guiding with a more spread-out $p_0$ of the same data does what
+# the seed hoped on the criterion it would have chosen — fewer outliers at the same recall — and each
+# variant fails in a specific place the criterion does not look: sigma scaling on the balance between
+# subtrees and the leaves, heavy-tail guidance on the thinnest branches. A cosine schedule trades sigma
+# scaling's outlier gain for autoguidance's balance, and lands on autoguidance's numbers. Whether any of
+# this carries over to images is the question of the image chapters.
 #
 # ## Explore
 #

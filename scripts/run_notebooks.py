@@ -70,7 +70,9 @@ def main(argv=None) -> int:
             jupytext.write(nb, fresh)                     # fresh and unexecuted; the record is only `out`
             t0 = time.perf_counter()
             try:
-                pm.execute_notebook(str(fresh), str(out), parameters=params or None, cwd=str(py.parent),
+                # the notebook's working directory: its own folder, or with -o the output folder, so that
+                # files a chapter writes (09_results: data/toy_results.json) stay beside its record
+                pm.execute_notebook(str(fresh), str(out), parameters=params or None, cwd=str(out.parent),
                                     kernel_name="python3", progress_bar=False, log_output=False)
             except pm.PapermillExecutionError as e:
                 print(f"FAILED {py.name}: {e.ename}: {e.evalue}", file=sys.stderr)
