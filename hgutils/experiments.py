@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from . import metrics
-from ._checks import check_int
+from ._checks import check_float, check_int
 from .samplers import get_sampler
 
 
@@ -75,6 +75,26 @@ class ToySetup:
     def sample(self, denoiser, n: int = 4096, seed: int = 0, return_trajectory: bool = False, sigmas=None):
         sig = self.sigmas if sigmas is None else sigmas
         return generate(denoiser, self.tree, n, sig, "heun", seed, return_trajectory)
+
+
+def best_setting(results: dict, recall_floor: float = 0.90, max_branch_tv: float | None = None):
+    """The study's criterion for a method's best setting: among the candidates whose mean recall is at
+    least `recall_floor` (and, if given, whose mean branch TV is at most `max_branch_tv`), the one with
+    the lowest mean outlier rate; ties go to the higher mean precision.
+
+    results: {candidate: {metric: [value per seed]}} (as `ToySetup.evaluate` returns per candidate).
+    Returns (candidate, True), or (the highest-recall candidate, False) when none qualifies."""
+    from .report import mean_std
+
+    if not results:
+        raise ValueError("results must hold at least one candidate")
+    recall_floor = check_float(recall_floor, "recall_floor", 0, 1)
+    m = lambda name, key: mean_std(results[name][key])[0]
+    ok = [n for n in results if m(n, "recall") >= recall_floor
+          and (max_branch_tv is None or m(n, "branch_tv") <= max_branch_tv)]
+    if ok:
+        return min(ok, key=lambda n: (m(n, "outlier_rate"), -m(n, "precision"))), True
+    return max(results, key=lambda n: m(n, "recall")), False
 
 
 def true_vs_true(tree, reference, seeds=(0, 1, 2), n: int = 4096, offset: int = 1000) -> dict:

@@ -371,10 +371,10 @@ st
 
 # %%
 def best(keys):
-    """The study's criterion: the lowest mean outlier rate among keys whose mean recall >= recall_floor
-    (ties by precision); None if no key qualifies."""
-    ok = [key for key in keys if mean(key, "recall") >= recall_floor]
-    return min(ok, key=lambda key: (round(mean(key), 3), -mean(key, "precision"))) if ok else None
+    """The study's criterion (`experiments.best_setting`): the lowest mean outlier rate among keys whose
+    mean recall >= recall_floor (ties by precision); None if no key qualifies."""
+    key, ok = experiments.best_setting({key: R[key] for key in keys}, recall_floor)
+    return key if ok else None
 
 
 def line(key):

@@ -291,8 +291,9 @@ cost
 
 # %%
 def best(keys):
-    ok = [key for key in keys if mean(key, "recall") >= recall_floor]
-    return min(ok, key=lambda key: (round(mean(key), 3), -mean(key, "precision"))) if ok else None
+    """The study's criterion (`experiments.best_setting`); None if no key qualifies."""
+    key, ok = experiments.best_setting({key: R[key] for key in keys}, recall_floor)
+    return key if ok else None
 
 
 BEST = {fam: best(keys) for fam, keys in FAMILIES.items()}

@@ -106,13 +106,11 @@ select = {m: {name: S.evaluate(make(), seeds=[0], n=n_samples) for name, make in
 first = lambda r, k: r[k][0]
 
 
-def choose(results, floor, max_tv=1.0):
-    """The candidate with the lowest outlier rate among those with recall >= floor (and branch TV <= max_tv;
-    ties: precision); if none qualifies, the highest-recall one, flagged."""
-    ok = [n for n, r in results.items() if first(r, "recall") >= floor and first(r, "branch_tv") <= max_tv]
-    if ok:
-        return min(ok, key=lambda n: (first(results[n], "outlier_rate"), -first(results[n], "precision"))), True
-    return max(results, key=lambda n: first(results[n], "recall")), False
+def choose(results, floor, max_tv=None):
+    """The study's criterion (`experiments.best_setting`): the candidate with the lowest outlier rate among
+    those with recall >= floor (and branch TV <= max_tv; ties: precision); if none qualifies, the
+    highest-recall one, flagged."""
+    return experiments.best_setting(results, floor, max_tv)
 
 
 chosen = {m: choose(r, recall_floor) for m, r in select.items()}

@@ -139,3 +139,22 @@ def test_subtree_and_depth_shares_of_true_samples_match_the_true_masses():
     assert float(shares[6]) == 1.0
     with pytest.raises(ValueError, match="depth"):
         metrics.subtree_shares(x, t, depth=7)
+
+
+# ---------------------------------------------------------------------------- the study's criterion
+
+def test_best_setting_is_the_lowest_outlier_rate_above_the_recall_floor():
+    from hgutils.experiments import best_setting
+
+    r = {"a": {"recall": [0.95, 0.93], "outlier_rate": [0.08, 0.08], "precision": [0.9, 0.9], "branch_tv": [0.02, 0.02]},
+         "b": {"recall": [0.91, 0.90], "outlier_rate": [0.05, 0.05], "precision": [0.9, 0.9], "branch_tv": [0.20, 0.20]},
+         "c": {"recall": [0.80, 0.80], "outlier_rate": [0.01, 0.01], "precision": [0.99, 0.99], "branch_tv": [0.01, 0.01]},
+         "d": {"recall": [0.905], "outlier_rate": [0.05], "precision": [0.95], "branch_tv": [0.03]}}
+    assert best_setting(r, 0.90) == ("d", True)                  # b and d tie on outliers: d is more precise
+    assert best_setting({k: r[k] for k in "abc"}, 0.90) == ("b", True)
+    assert best_setting({k: r[k] for k in "abc"}, 0.90, max_branch_tv=0.05) == ("a", True)
+    assert best_setting(r, 0.99) == ("a", False)                 # none qualifies: the highest recall, flagged
+    with pytest.raises(ValueError, match="recall_floor"):
+        best_setting(r, 1.5)
+    with pytest.raises(ValueError, match="at least one candidate"):
+        best_setting({})
