@@ -45,7 +45,7 @@
 
 # %% tags=["parameters"]
 nu_list = [1, 2, 3, 5, 10]   # tail orders of the sweep (ν = ∞, Gaussian noise, is always added)
-w_list = [1.5, 2, 3]         # guidance weights of the sweep
+w_list = [1.5, 2]            # guidance weights of the sweep
 k_list = [1.0, 1.1, 1.25]    # guide noise scales σ_g = k·σ of the k sweep (at nu_ref, w_ref)
 nu_ref = 3.0                 # reference tail order (pictures, k sweep, exact guide)
 w_ref = 2.0                  # reference weight
