@@ -166,3 +166,10 @@ class EpsDenoiser(torch.nn.Module):
     def score(self, x, sigma):
         s = check_sigma(sigma, x.shape[0], device=x.device, dtype=x.dtype, positive=True)
         return (self.denoise(x, s) - x) / (s * s)[:, None]
+
+
+def forward_macs(net: torch.nn.Module) -> int:
+    """Multiply-accumulates of one forward pass per point: the weights of the network's matrices
+    (the score, by autograd, adds a backward pass of about the same size)."""
+    return sum(p.numel() for p in net.parameters() if p.ndim == 2)
+

@@ -80,7 +80,8 @@ import torch
 from hgutils import experiments, metrics, plots, train
 from hgutils.guidance import Constant, GuidedDenoiser, Linear, SeedCosine
 from hgutils.report import Table, mean_std, pm
-from hgutils.samplers import CountingDenoiser, evaluations
+from hgutils.nets import forward_macs
+from hgutils.samplers import CountingDenoiser, CountingScore, evaluations
 
 torch.set_num_threads(1)                     # small batches: a second thread buys little and suffers most on a shared CPU
 S = experiments.ToySetup()                   # trees, true samples, the reference models, the σ grid
@@ -243,25 +244,12 @@ for i, key in enumerate(PICS):
 #
 # **(a) At matched sampler cost.** Every method here runs the same sampler: 32 Heun steps, 63 calls of
 # the guided denoiser. What differs is what one call costs. We count the network evaluations with
-# `CountingDenoiser` around the denoiser and a counting wrapper around each network's score, and give each
+# `CountingDenoiser` around the denoiser and `CountingScore` around each network's score, and give each
 # network's multiply-accumulates per point and forward pass (its number of weights; the score, by autograd,
 # adds a backward pass of about the same size).
 
 # %%
-class CountingScore:
-    """A model whose score(x, σ) calls are counted (one call = one network evaluation of a batch)."""
-
-    def __init__(self, model):
-        self.model, self.calls = model, 0
-
-    def score(self, x, sigma):
-        self.calls += 1
-        return self.model.score(x, sigma)
-
-
-def macs(net):
-    """Multiply-accumulates of one forward pass per point: the number of weights of the linear layers."""
-    return sum(p.numel() for p in net.parameters() if p.ndim == 2)
+macs = forward_macs                          # multiply-accumulates of one forward pass per point
 
 
 cost = Table(["method", "denoiser calls", "main evaluations", "autoguide evaluations", "MACs per sample (forward passes)",
@@ -274,7 +262,7 @@ for name, guide, sched in (("no guidance", None, None), ("sigma scaling, constan
     else:
         den = GuidedDenoiser(m, m if guide == "ss" else a, schedule(sched, w_max_ref), sigmas=S.sigmas,
                              guide_scale=k_ref if guide == "ss" else 1.0)
-    m.calls = a.calls = 0                    # GuidedDenoiser probes each model once when built: not sampling
+    m.reset(), a.reset()                     # GuidedDenoiser probes each model once when built: not sampling
     counted = CountingDenoiser(den)
     S.sample(counted, 64, seed=0)
     train_cfg = train.AUTOGUIDE

@@ -66,7 +66,9 @@ import torch
 
 from hgutils import experiments, plots, toy, train
 from hgutils.guidance import Cosine, GuidedDenoiser, Interval, Linear, SeedCosine, heavy_tail, sigma_scaling
+from hgutils.nets import forward_macs
 from hgutils.report import Table, mean_std, pm
+from hgutils.samplers import CountingScore
 
 torch.set_num_threads(1)                     # small batches: a second thread buys little and suffers most on a shared CPU
 S = experiments.ToySetup()
@@ -135,32 +137,19 @@ sel
 # 16,640 weights, the unconditional model and the autoguide 4,224 each.
 
 # %%
-class Counted:
-    """A model whose score calls are counted (points evaluated)."""
-
-    def __init__(self, model):
-        self.model, self.points = model, 0
-
-    def score(self, x, sigma):
-        self.points += x.shape[0]
-        return self.model.score(x, sigma)
-
-
-def weights(model) -> int:
-    """Multiply-accumulates of one forward pass per point: the weights of the network's matrices."""
-    return sum(p.numel() for p in model.parameters() if p.ndim == 2)
-
-
 def cost(method, name, n=256):
     """(main, guide) evaluations per sample of one run of `n` samples, and the forward-pass MACs per sample."""
     den = CANDIDATES[method][name]()
     if not isinstance(den, GuidedDenoiser):
-        main = Counted(S.main)
+        main = CountingScore(S.main)
         S.sample(lambda x, s: x + s ** 2 * main.score(x, s), n, seed=0)
-        return main.points / n, 0.0, main.points / n * weights(S.main)
-    main, guide = Counted(den.main), Counted(den.guide)
-    S.sample(GuidedDenoiser(main, guide, den.schedule, sigmas=S.sigmas, guide_scale=den.guide_scale), n, seed=0)
-    return main.points / n, guide.points / n, (main.points * weights(den.main) + guide.points * weights(den.guide)) / n
+        return main.points / n, 0.0, main.points / n * forward_macs(S.main)
+    main, guide = CountingScore(den.main), CountingScore(den.guide)
+    counted = GuidedDenoiser(main, guide, den.schedule, sigmas=S.sigmas, guide_scale=den.guide_scale)
+    main.reset(), guide.reset()                      # building it probed each model once: not sampling
+    S.sample(counted, n, seed=0)
+    return (main.points / n, guide.points / n,
+            (main.points * forward_macs(den.main) + guide.points * forward_macs(den.guide)) / n)
 
 
 EXTRA = {"no guidance": "—", "CFG": "unconditional model", "CFG + linear": "unconditional model",

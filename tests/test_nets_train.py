@@ -362,3 +362,8 @@ def test_ddpm_denoiser_from_cache(tmp_path, monkeypatch):
     assert out.shape == (4, 2) and torch.isfinite(out).all()
     den2 = train.ddpm_denoiser(cfg)
     assert torch.equal(den2.denoise(x, 0.5), out)
+
+
+def test_forward_macs_counts_the_weights_of_the_matrices():
+    assert nets.forward_macs(ToyNet(4, 64)) == 4 * 64 + 4 * 64 * 64        # input layer, then 4 hidden layers
+    assert nets.forward_macs(ToyNet(4, 32)) == 4 * 32 + 4 * 32 * 32

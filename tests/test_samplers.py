@@ -253,3 +253,20 @@ def test_generate_with_oracle():
     assert torch.equal(a, S.heun(tree.denoise, x0, sig))
     truth = tree.logp(tree.sample(300, generator=torch.Generator().manual_seed(9))).median()
     assert tree.logp(a).median() > truth - 1.0
+
+
+def test_counting_score_counts_calls_and_points():
+    from hgutils.samplers import CountingScore
+
+    class Unit:
+        def score(self, x, sigma):
+            return -x
+
+    c = CountingScore(Unit())
+    x = torch.ones(5, 2)
+    assert torch.equal(c.score(x, 1.0), -x) and torch.equal(c.score(x[:3], 0.5), -x[:3])
+    assert (c.calls, c.points) == (2, 8)
+    c.reset()
+    assert (c.calls, c.points) == (0, 0)
+    with pytest.raises(ValueError, match="score"):
+        CountingScore(object())
