@@ -94,6 +94,21 @@ def samples(ax, x, color=None, size: float = 1.0, alpha: float = 0.5, extent=EXT
     return ax
 
 
+def guidance_text(r: dict) -> str:
+    """The guidance metrics of one sample set (as `ToySetup.metrics` returns them), for a title."""
+    return (f"outliers {r['outlier_rate']:.3f}, precision {r['precision']:.3f}, recall {r['recall']:.3f}\n"
+            f"branch TV {r['branch_tv']:.3f}, leaves {r['leaves']:.3f}")
+
+
+def sample_view(tree, x, title: str, size: float = 3.6, color=None, fontsize: float = 8):
+    """An Explore view: one panel with the tree's density, the samples x [N, 2] on it, and a title."""
+    fig, (ax,) = panels(1, size=size)
+    tree_density(ax, tree)
+    samples(ax, x, color=color)
+    ax.set_title(title, fontsize=fontsize)
+    return fig
+
+
 def trajectories(ax, traj, n: int = 64, color=None, extent=EXTENT):
     """Sampling paths [steps+1, N, 2] of the first n points: lines, with the end points dotted."""
     t = torch.as_tensor(traj)[:, :n].detach().cpu().numpy()

@@ -250,10 +250,8 @@ def view(n_steps=50, denoiser="network"):
     den = model.denoise if denoiser == "network" else tree.denoise
     x = experiments.generate(den, tree, 2048, samplers.ddpm_sigmas(n_steps, abar), "ddpm", seed=0)
     m = metrics.summarize(x, tree, reference)
-    fig, (ax,) = plots.panels(1)
-    plots.tree_density(ax, tree)
-    plots.samples(ax, x, color=plots.COLORS["main"])
-    ax.set_title(f"{denoiser}, {n_steps} steps\noutliers {m['outlier_rate']:.3f}, SW₂ {m['sw2']:.4f}")
+    plots.sample_view(tree, x, f"{denoiser}, {n_steps} steps\noutliers {m['outlier_rate']:.3f}, SW₂ {m['sw2']:.4f}",
+                      size=plots.PANEL, color=plots.COLORS["main"], fontsize=9)
     plots.plt.show()
 
 

@@ -304,10 +304,8 @@ def view_sampler(sampler="heun", n_steps=16, model="network"):
     den = net.denoise if model == "network" else tree.denoise
     x = experiments.generate(den, tree, 2048, samplers.karras_sigmas(n_steps, sigma_min, sigma_max), sampler, seed=0)
     m = metrics.summarize(x, tree, reference)
-    fig, (ax,) = plots.panels(1)
-    plots.tree_density(ax, tree)
-    plots.samples(ax, x, color=plots.COLORS["main"])
-    ax.set_title(f"{sampler}, {n_steps} steps, {model}\noutliers {m['outlier_rate']:.3f}, SW₂ {m['sw2']:.4f}")
+    plots.sample_view(tree, x, f"{sampler}, {n_steps} steps, {model}\noutliers {m['outlier_rate']:.3f}, SW₂ {m['sw2']:.4f}",
+                      size=plots.PANEL, color=plots.COLORS["main"], fontsize=9)
     plots.plt.show()
 
 

@@ -248,11 +248,7 @@ for method, ws in (("autoguidance", ws_ag), ("CFG", ws_cfg)):
     for w in ws:
         if w != 1:
             sweep[method][w] = run(S.main, GUIDES[METHOD[method]], w, n_samples)
-floor = {}
-for seed in seed_list:
-    x = S.tree.sample(n_samples, generator=torch.Generator().manual_seed(1000 + seed))
-    for k, v in S.metrics(x).items():
-        floor.setdefault(k, []).append(v)
+floor = S.floor(seed_list, n_samples)          # fresh true samples: the floor of every metric
 
 # %%
 m = lambda r, k: mean_std(r[k])[0]
@@ -495,12 +491,7 @@ from hgutils.widgets import explore
 
 def view(w=3.0, guide="autoguide", main="network"):
     x = S.sample(MAINS[main].denoise if w == 1 else GuidedDenoiser(MAINS[main], GUIDES[guide], w), 2048, seed=0)
-    r = S.metrics(x)
-    fig, (ax,) = plots.panels(1, size=3.6)
-    plots.tree_density(ax, S.tree)
-    plots.samples(ax, x)
-    ax.set_title(f"{main} main, {guide} guide, w = {w:g}\noutliers {r['outlier_rate']:.3f}, precision {r['precision']:.3f}, "
-                 f"recall {r['recall']:.3f}\nbranch TV {r['branch_tv']:.3f}, leaves {r['leaves']:.3f}", fontsize=8)
+    plots.sample_view(S.tree, x, f"{main} main, {guide} guide, w = {w:g}\n" + plots.guidance_text(S.metrics(x)))
     plots.plt.show()
 
 

@@ -364,7 +364,6 @@ Table(["main, guide"] + [c for _, c in COLS], [[name] + [f"{r[k][0]:.3f}" for k,
 # ## What the numbers say
 
 # %%
-best = lambda cond: min((key for key in sweep if cond(key) and not math.isinf(key[0])), key=lambda key: m(sweep[key]))
 print(f"outlier rate: true samples {m(floor):.3f}, no guidance {m(none):.3f}")
 for w in w_list:
     print(f"w = {w:g}: heavy tail " + ", ".join(f"ν={nu:g} {m(sweep[nu, w]):.3f}" for nu in nu_list)
@@ -373,14 +372,12 @@ for w in w_list:
           + f"; autoguidance {m(ag[w], 'recall'):.3f}")
     print("        leaves " + ", ".join(f"ν={nu:g} {m(sweep[nu, w], 'leaves'):.3f}" for nu in nu_list)
           + f"; autoguidance {m(ag[w], 'leaves'):.3f}")
-ok = [key for key in sweep if not math.isinf(key[0]) and m(sweep[key], "recall") >= 0.9]
+kb, ok = experiments.best_setting({key: r for key, r in sweep.items() if not math.isinf(key[0])}, 0.90)   # the study's criterion
 if ok:
-    kb = min(ok, key=lambda key: m(sweep[key]))
     print(f"lowest outliers with recall >= 0.90: heavy tail ν={kb[0]:g}, w={kb[1]:g}: "
           + ", ".join(f"{k} {m(sweep[kb], k):.3f}" for k, _ in COLS))
-ok_ag = [w for w in w_list if m(ag[w], "recall") >= 0.9]
-if ok_ag:
-    wa = min(ok_ag, key=lambda w: m(ag[w]))
+wa, ok = experiments.best_setting(ag, 0.90)
+if ok:
     print(f"lowest outliers with recall >= 0.90: autoguidance w={wa:g}: " + ", ".join(f"{k} {m(ag[wa], k):.3f}" for k, _ in COLS))
 print("spread (share outside p1's 99% region) at k=1: " + ", ".join(f"ν={label(nu)} {spread[nu, 1.0]:.3f}" for nu in NUS))
 print(f"ν=∞ with k=1.25: {spread[math.inf, 1.25]:.3f}; ν={nu_ref:g} with k=1.25: {spread[nu_ref, 1.25]:.3f}")
@@ -457,12 +454,7 @@ def view(nu="3", w=2.0, k=1.0, schedule="constant"):
     g = GUIDES[math.inf if nu == "∞" else float(nu)]
     weight = w if schedule == "constant" else Cosine(w)           # cosine: rising from 1, mean weight w
     x = S.sample(S.main.denoise if w == 1 else heavy_tail(S.main, g, weight, k=k, sigmas=S.sigmas), 2048, seed=0)
-    r = S.metrics(x)
-    fig, (ax,) = plots.panels(1, size=3.6)
-    plots.tree_density(ax, S.tree)
-    plots.samples(ax, x)
-    ax.set_title(f"heavy tail ν = {nu}, {schedule} w = {w:g}, k = {k:g}\noutliers {r['outlier_rate']:.3f}, precision {r['precision']:.3f}, "
-                 f"recall {r['recall']:.3f}\nbranch TV {r['branch_tv']:.3f}, leaves {r['leaves']:.3f}", fontsize=8)
+    plots.sample_view(S.tree, x, f"heavy tail ν = {nu}, {schedule} w = {w:g}, k = {k:g}\n" + plots.guidance_text(S.metrics(x)))
     plots.plt.show()
 
 

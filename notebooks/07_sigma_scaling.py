@@ -182,10 +182,7 @@ for k in k_sweep:
     run(("ss", w_ref, k) if k != 1 else "none", denoiser(S.main, None, w_ref if k != 1 else 1, k))
 for w in w_ag_list:
     run(("ag", w) if w != 1 else "none", denoiser(S.main, S.autoguide, w))
-floor = {}
-for seed in seed_list:
-    for name, v in measure(S.tree.sample(n_samples, generator=torch.Generator().manual_seed(1000 + seed))).items():
-        floor.setdefault(name, []).append(v)
+floor = S.floor(seed_list, n_samples)          # fresh true samples: the floor of every metric
 
 ss_keys = [("ss", w_ref, k) if k != 1 else "none" for k in k_sweep]
 ag_keys = ["none"] + [("ag", w) for w in sorted(w_ag_list) if w != 1]
@@ -481,13 +478,8 @@ MAINS = {"network": S.main, "exact oracle": S.tree}
 
 def view(k=1.04, w=3.0, main="network"):
     x = S.sample(denoiser(MAINS[main], None, w, k), 2048, seed=0)
-    r = measure(x)
-    fig, (ax,) = plots.panels(1, size=3.6)
-    plots.tree_density(ax, S.tree)
-    plots.samples(ax, x)
-    ax.set_title(f"{main} main, k = {k:.3f}, w = {w:g}, γ_eff = {(w - 1) * (k - 1):.3f}\n"
-                 f"outliers {r['outlier_rate']:.3f}, precision {r['precision']:.3f}, recall {r['recall']:.3f}\n"
-                 f"branch TV {r['branch_tv']:.3f}, leaves {r['leaves']:.3f}", fontsize=8)
+    plots.sample_view(S.tree, x, f"{main} main, k = {k:.3f}, w = {w:g}, γ_eff = {(w - 1) * (k - 1):.3f}\n"
+                      + plots.guidance_text(measure(x)))
     plots.plt.show()
 
 

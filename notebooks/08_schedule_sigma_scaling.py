@@ -449,14 +449,8 @@ from hgutils.widgets import explore
 def view(guide="sigma scaling", k=1.1, w_max=3.0, schedule_name="seed_cosine"):
     g = "ss" if guide == "sigma scaling" else "ag"
     x = S.sample(denoiser(g, schedule_name, w_max, k), 2048, seed=0)
-    r = measure(x)
-    fig, (ax,) = plots.panels(1, size=3.6)
-    plots.tree_density(ax, S.tree)
-    plots.samples(ax, x)
     head = f"sigma scaling k = {k:.3f}" if g == "ss" else "autoguidance"
-    ax.set_title(f"{head}, {schedule_name}, w_max = {w_max:g}\noutliers {r['outlier_rate']:.3f}, precision "
-                 f"{r['precision']:.3f}, recall {r['recall']:.3f}\nbranch TV {r['branch_tv']:.3f}, leaves {r['leaves']:.3f}",
-                 fontsize=8)
+    plots.sample_view(S.tree, x, f"{head}, {schedule_name}, w_max = {w_max:g}\n" + plots.guidance_text(measure(x)))
     plots.plt.show()
 
 

@@ -99,7 +99,7 @@ CANDIDATES = {
     "sigma scaling + cosine": {f"k = {k:g}, w_max = {w:g}": (lambda k=k, w=w: sigma_scaling(S.main, k, SeedCosine(w), sigmas=S.sigmas))
                                for k, w in ((1.05, 3), (1.06, 3), (1.08, 3), (1.1, 2), (1.05, 5))},
 }
-SETTING = {("heavy tail (learned)", f"ν = {nu:g}, w = {w:g}"): dict(nu=nu, w=w, k=1.0) for nu, w in HT_GRID}
+HT_SETTING = {f"ν = {nu:g}, w = {w:g}": (nu, w) for nu, w in HT_GRID}     # candidate name → (ν, w); k = 1
 print(", ".join(f"{m}: {len(c)}" for m, c in CANDIDATES.items()), f"— {sum(map(len, CANDIDATES.values()))} candidates")
 
 # %%
@@ -108,11 +108,7 @@ select = {m: {name: S.evaluate(make(), seeds=[0], n=n_samples) for name, make in
 first = lambda r, k: r[k][0]
 
 
-def choose(results, floor, max_tv=None):
-    """The study's criterion (`experiments.best_setting`): the candidate with the lowest outlier rate among
-    those with recall >= floor (and branch TV <= max_tv; ties: precision); if none qualifies, the
-    highest-recall one, flagged."""
-    return experiments.best_setting(results, floor, max_tv)
+choose = experiments.best_setting    # (candidate, qualifies) by the criterion, optionally with a branch-TV ceiling
 
 
 chosen = {m: choose(r, recall_floor) for m, r in select.items()}
@@ -162,14 +158,15 @@ for m, (name, _) in chosen.items():
     final[m] = S.evaluate(CANDIDATES[m][name](), seeds=fresh, n=n_samples)
     costs[m] = cost(m, name)
 floor = S.floor(fresh, n_samples)
-ht_name = chosen["heavy tail (learned)"][0]
-ht = SETTING["heavy tail (learned)", ht_name]
-t_guide = toy.StudentT(S.tree, ht["nu"])
+ht_nu, ht_w = HT_SETTING[chosen["heavy tail (learned)"][0]]
 oracle_fresh = [seed_offset + i for i in range(oracle_seeds)]
-final["heavy tail (exact)"] = S.evaluate(heavy_tail(S.main, t_guide, ht["w"], k=ht["k"]), seeds=oracle_fresh, n=n_oracle)
-final["heavy tail (learned), same size"] = S.evaluate(heavy_tail(S.main, HT[ht["nu"]], ht["w"], k=ht["k"]), seeds=oracle_fresh, n=n_oracle)
-costs["heavy tail (exact)"] = costs["heavy tail (learned)"]
-chosen["heavy tail (exact)"] = chosen["heavy tail (learned), same size"] = (ht_name, chosen["heavy tail (learned)"][1])
+for m, guide in (("heavy tail (exact)", toy.StudentT(S.tree, ht_nu)), ("heavy tail (learned), same size", HT[ht_nu])):
+    final[m] = S.evaluate(heavy_tail(S.main, guide, ht_w), seeds=oracle_fresh, n=n_oracle)
+SMALL = ("heavy tail (exact)", "heavy tail (learned), same size")     # the rows run at n_oracle samples
+for m in SMALL:                                                      # same setting and network cost as the learned row
+    chosen[m], costs[m] = chosen["heavy tail (learned)"], costs["heavy tail (learned)"]
+EXTRA["heavy tail (learned), same size"] = EXTRA["heavy tail (learned)"]
+size = {m: (n_oracle, oracle_fresh) if m in SMALL else (n_samples, fresh) for m in final}   # samples, seeds
 
 # %%
 COLS = [("outlier_rate", "outlier rate"), ("precision", "precision"), ("recall", "recall"),
@@ -180,12 +177,10 @@ table = Table(["method", "setting", "samples × seeds"] + [c for _, c in COLS]
                     f"mean ± std over fresh seeds")
 table.add("true samples", "", f"{n_samples} × {seeds}", *(pm(floor[k]) for k, _ in COLS), "", "", "")
 for m, r in final.items():
-    n, s_ = (n_oracle, oracle_seeds) if m.startswith("heavy tail (exact)") or m.endswith("same size") else (n_samples, seeds)
-    c = costs.get(m, costs["heavy tail (learned)"])
+    (n, s_), c = size[m], costs[m]
     flag = "" if chosen[m][1] else " (below the floor)"
-    table.add(m, chosen[m][0] + flag, f"{n} × {s_}", *(pm(r[k]) for k, _ in COLS),
-              f"{c[0]:.0f} + {c[1]:.0f}", "—" if "exact" in m else f"{c[2] / 1e6:.2f} M",
-              EXTRA.get(m, EXTRA["heavy tail (learned)"]))
+    table.add(m, chosen[m][0] + flag, f"{n} × {len(s_)}", *(pm(r[k]) for k, _ in COLS),
+              f"{c[0]:.0f} + {c[1]:.0f}", "—" if "exact" in m else f"{c[2] / 1e6:.2f} M", EXTRA[m])
 table
 
 # %% [markdown]
@@ -201,15 +196,12 @@ out = {
     "methods": {},
 }
 for m, r in final.items():
-    exact_size = m.startswith("heavy tail (exact)") or m.endswith("same size")
     out["methods"][m] = {
         "setting": chosen[m][0], "meets_recall_floor": chosen[m][1],
-        "samples": n_oracle if exact_size else n_samples,
-        "seeds": oracle_fresh if exact_size else fresh,
-        "evaluations_per_sample": {"main": costs.get(m, costs["heavy tail (learned)"])[0],
-                                   "guide": costs.get(m, costs["heavy tail (learned)"])[1]},
-        "forward_macs_per_sample": None if "exact" in m else round(costs.get(m, costs["heavy tail (learned)"])[2]),
-        "extra_model": EXTRA.get(m, EXTRA["heavy tail (learned)"]),
+        "samples": size[m][0], "seeds": size[m][1],
+        "evaluations_per_sample": {"main": costs[m][0], "guide": costs[m][1]},
+        "forward_macs_per_sample": None if "exact" in m else round(costs[m][2]),
+        "extra_model": EXTRA[m],
         "metrics": {k: {"mean": round(mean_std(v)[0], 6), "std": round(mean_std(v)[1], 6), "values": [round(x, 6) for x in v]}
                     for k, v in r.items()},
     }

@@ -124,3 +124,14 @@ def gaussian_denoiser(m, s: float):
         return mm + s ** 2 / (s ** 2 + sig ** 2) * (x - mm)
 
     return D
+
+
+def random_toynet(num_layers: int = 3, hidden_dim: int = 16, gain: float = 0.7, seed: int = 0, dtype=torch.float32):
+    """An untrained ToyNet (seeded weights) with a nonzero gain, so that it is not the Gaussian baseline."""
+    from hgutils.nets import ToyNet
+
+    net = ToyNet(num_layers, hidden_dim, generator=torch.Generator().manual_seed(seed)).eval().to(dtype)
+    with torch.no_grad():
+        net.gain.fill_(gain)
+    return net
+

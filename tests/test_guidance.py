@@ -8,6 +8,8 @@ from hgutils import guidance, metrics, samplers, toy
 from hgutils.guidance import GuidedDenoiser, schedule
 from hgutils.nets import ToyNet
 
+from helpers import random_toynet
+
 torch.manual_seed(0)
 
 
@@ -65,9 +67,7 @@ def test_score_space_differs_from_denoiser_space_when_guide_sigma_differs():
 
 
 def test_sigma_scaling_k1_is_no_guidance_and_samples_match_exactly():
-    net = ToyNet(2, 16, generator=torch.Generator().manual_seed(0)).eval()
-    with torch.no_grad():
-        net.gain.fill_(0.7)
+    net = random_toynet(2, 16)
     sig = samplers.karras_sigmas(8)
     x0 = torch.randn(128, 2, generator=torch.Generator().manual_seed(1)) * 5
     plain = samplers.heun(net.denoise, x0, sig)

@@ -9,9 +9,7 @@ import torch
 
 from hgutils import guidance, metrics, samplers, toy, train
 from hgutils.guidance import GuidedDenoiser, heavy_tail, sigma_scaling
-from hgutils.nets import ToyNet
-
-import helpers  # noqa: F401  (one intra-op thread)
+from helpers import random_toynet
 
 
 def _points(sigma, n=512, seed=0):
@@ -51,9 +49,7 @@ def test_heavy_tail_with_large_nu_is_sigma_scaling(k):
 
 
 def test_heavy_tail_with_the_main_model_as_guide_is_sigma_scaling_exactly():
-    net = ToyNet(2, 16, generator=torch.Generator().manual_seed(0)).eval()
-    with torch.no_grad():
-        net.gain.fill_(0.7)
+    net = random_toynet(2, 16)
     sig = samplers.karras_sigmas(8)
     x0 = torch.randn(128, 2, generator=torch.Generator().manual_seed(1)) * 5
     a = samplers.heun(heavy_tail(net, net, 3.0, k=1.1), x0, sig)

@@ -13,16 +13,13 @@ from hgutils import nets, toy, train
 from hgutils.nets import SIGMA_DATA, EpsDenoiser, EpsNet, ToyNet, ddpm_alphas_cumprod
 from hgutils.train import DDPMConfig, ToyConfig, config_key, load_or_train
 
-from helpers import F64
+from helpers import F64, random_toynet
 
 TINY = dict(iters=30, batch=256)
 
 
 def _random_net(gain=0.7, seed=0, dtype=torch.float32):
-    net = ToyNet(3, 16, generator=torch.Generator().manual_seed(seed)).eval().to(dtype)
-    with torch.no_grad():
-        net.gain.fill_(gain)
-    return net
+    return random_toynet(3, 16, gain, seed, dtype)
 
 
 def _points(n=32, seed=0, dtype=torch.float32):

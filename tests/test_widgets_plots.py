@@ -40,3 +40,14 @@ def test_plot_helpers_draw():
     plots.metric_curve(ax, [1, 10, 100], [0.3, 0.2, 0.1], err=[0.01, 0.01, 0.01], logx=True)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "10", "100"]
     plots.plt.close("all")
+
+
+def test_sample_view_draws_density_samples_and_the_metrics_title():
+    t = toy.tree("A")
+    r = {"outlier_rate": 0.1234, "precision": 0.9, "recall": 0.95, "branch_tv": 0.02, "leaves": 1.0}
+    text = plots.guidance_text(r)
+    assert text == "outliers 0.123, precision 0.900, recall 0.950\nbranch TV 0.020, leaves 1.000"
+    fig = plots.sample_view(t, t.sample(50, generator=torch.Generator().manual_seed(0)), "head\n" + text)
+    (ax,) = fig.axes
+    assert ax.get_title() == "head\n" + text and len(ax.collections) >= 2     # contours and the scatter
+    plots.plt.close(fig)
