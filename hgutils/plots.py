@@ -7,6 +7,8 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 # Colours: the main model, the guide, their ratio, ground truth and samples keep one meaning book-wide.
 COLORS = {
@@ -22,6 +24,10 @@ DPI = 72
 PANEL = 3.2                     # inches per square panel
 EXTENT = (-0.6, 1.9, -0.6, 1.9)  # class A's tree with a margin (x0, x1, y0, y1)
 EXTENT_AB = (-1.9, 1.9, -1.9, 1.9)
+# The book shows a figure at its own pixel width, or shrunk to its column: at a 1280 px window the
+# column is 688 CSS px wide (the browser check verifies that no figure is shrunk below this).
+BOOK_COLUMN_PX = 680
+MIN_TEXT_PX = 8                  # no figure text smaller than this on the book's page
 
 plt.rcParams.update({
     "figure.dpi": DPI, "savefig.dpi": DPI, "font.size": 9, "axes.titlesize": 9,
@@ -30,16 +36,48 @@ plt.rcParams.update({
 })
 
 
+def shown_px_per_pt(fig) -> float:
+    """CSS pixels per point of font size once the book shows `fig` (shrunk to the column if wider)."""
+    width_px = fig.get_figwidth() * fig.dpi
+    return fig.dpi / 72 * min(1.0, BOOK_COLUMN_PX / width_px)
+
+
+def enforce_min_text(fig) -> float:
+    """Raise every text of `fig` (titles, labels, tick labels, legends, annotations) to at least
+    MIN_TEXT_PX on the book's page; returns that minimum in points."""
+    min_pt = MIN_TEXT_PX / shown_px_per_pt(fig) + 1e-9
+    for ax in fig.axes:                   # tick labels are re-created at draw time: set them on the axis
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            for which, ticks in (("major", axis.get_major_ticks()), ("minor", axis.get_minor_ticks())):
+                if ticks and ticks[0].label1.get_fontsize() < min_pt:
+                    ax.tick_params(axis=name, which=which, labelsize=min_pt)
+    for t in fig.findobj(Text):
+        if t.get_text() and t.get_fontsize() < min_pt:
+            t.set_fontsize(min_pt)
+    return min_pt
+
+
+class BookFigure(Figure):
+    """The book's figure: before each draw its text is raised to the readable minimum
+    (`enforce_min_text`), so a small fontsize in a chapter cannot make unreadable text."""
+
+    def draw(self, renderer):
+        enforce_min_text(self)
+        return super().draw(renderer)
+
+
 def panels(n: int = 1, rows: int = 1, size: float = PANEL, **kw):
     """A row (or grid) of square panels in the book's size: (fig, [axes])."""
     cols = int(np.ceil(n / rows))
-    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows), squeeze=False, **kw)
+    fig, axes = plt.subplots(rows, cols, figsize=(size * cols, size * rows), squeeze=False,
+                             FigureClass=BookFigure, **kw)
     return fig, list(axes.ravel())[:n]
 
 
 def figure(width: float = 6.4, height: float = 3.0, ncols: int = 1, nrows: int = 1, **kw):
     """A non-square figure for metric curves: (fig, [axes])."""
-    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False, **kw)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False,
+                             FigureClass=BookFigure, **kw)
     return fig, list(axes.ravel())
 
 

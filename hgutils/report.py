@@ -1,9 +1,11 @@
 """Tables of measured numbers, rounded to what is stable run to run.
 
-A `Table` shows as Markdown in the book and as aligned plain text elsewhere (and to nbval).
+A `Table` shows as an HTML table in the book and in Jupyter (`<table class="hg-table">`, which
+the book's browser check counts) and as aligned plain text elsewhere (and to nbval).
 """
 from __future__ import annotations
 
+import html
 import math
 
 
@@ -21,6 +23,18 @@ def pm(values, fmt: str = "{:.3f}") -> str:
     return f"{fmt.format(m)} ± {fmt.format(s)}"
 
 
+class Link(str):
+    """A table cell that links to another page: its text in plain text, an anchor in HTML."""
+
+    def __new__(cls, text: str, href: str):
+        obj = super().__new__(cls, text)
+        obj.href = href
+        return obj
+
+    def html(self) -> str:
+        return f'<a href="{html.escape(self.href)}">{html.escape(str(self))}</a>'
+
+
 class Table:
     """Rows of already formatted cells under named columns."""
 
@@ -34,18 +48,23 @@ class Table:
     def add(self, *cells):
         if len(cells) != len(self.columns):
             raise ValueError(f"a row needs {len(self.columns)} cells, got {len(cells)}")
-        self.rows.append([str(c) for c in cells])
+        self.rows.append([c if isinstance(c, Link) else str(c) for c in cells])
         return self
 
-    def _repr_markdown_(self):
-        head = "| " + " | ".join(self.columns) + " |\n|" + "---|" * len(self.columns) + "\n"
-        body = "".join("| " + " | ".join(r) + " |\n" for r in self.rows)
-        return (f"**{self.title}**\n\n" if self.title else "") + head + body
+    def _repr_html_(self):
+        # "mean ± std" stays on one line (a no-break space on either side of ±)
+        text = lambda c: c.html() if isinstance(c, Link) else html.escape(str(c)).replace(" ± ", "\u00a0±\u00a0")
+        cell = lambda c, tag: f"<{tag}>{text(c)}</{tag}>"
+        cap = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
+        head = "<tr>" + "".join(cell(c, "th") for c in self.columns) + "</tr>"
+        body = "".join("<tr>" + "".join(cell(c, "td") for c in r) + "</tr>" for r in self.rows)
+        return (f'<table class="hg-table">{cap}<thead>{head}</thead>'
+                f"<tbody>{body}</tbody></table>")
 
     def __repr__(self):
-        widths = [max(len(c), *(len(r[i]) for r in self.rows)) if self.rows else len(c)
+        widths = [max(len(c), *(len(str(r[i])) for r in self.rows)) if self.rows else len(c)
                   for i, c in enumerate(self.columns)]
-        line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
+        line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
         out = [self.title] if self.title else []
         out += [line(self.columns), line(["-" * w for w in widths])] + [line(r) for r in self.rows]
         return "\n".join(out)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Re-execute notebooks with papermill: the .py (py:percent) source is the truth.
 
-    python scripts/run_notebooks.py                       # every notebooks/NN_*.py, in order
+    python scripts/run_notebooks.py                       # every notebooks/NN_*.py, then book/intro.py
     python scripts/run_notebooks.py notebooks/01_ddpm_basics.ipynb -p steps 100 -o /tmp/out
 
 Each notebook is first synced from its .py with jupytext (outputs dropped), then executed
@@ -30,13 +30,33 @@ def parse_value(text: str):
         return text
 
 
-def strip_volatile(path: Path) -> None:
-    nb = json.loads(path.read_text())
+def normalise(nb: dict) -> dict:
+    """The executed record in a form that depends only on what the code printed and drew:
+    no execution metadata (papermill's, timings, widget state of batch runs), and consecutive
+    outputs to the same stream merged (the kernel splits one stream into several outputs at
+    arbitrary flush points). Idempotent."""
     nb.get("metadata", {}).pop("papermill", None)
     nb.get("metadata", {}).pop("widgets", None)       # widget state of batch runs: unused by the static book
     for cell in nb.get("cells", []):
         cell.get("metadata", {}).pop("papermill", None)
         cell.get("metadata", {}).pop("execution", None)
+        merged = []
+        for out in cell.get("outputs", []):
+            prev = merged[-1] if merged else None
+            if (out.get("output_type") == "stream" and prev is not None and prev.get("output_type") == "stream"
+                    and prev.get("name") == out.get("name")):
+                text = lambda o: o["text"] if isinstance(o["text"], str) else "".join(o["text"])
+                joined = text(prev) + text(out)
+                prev["text"] = joined.splitlines(keepends=True)
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell["outputs"] = merged
+    return nb
+
+
+def strip_volatile(path: Path) -> None:
+    nb = normalise(json.loads(path.read_text()))
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
@@ -51,7 +71,9 @@ def main(argv=None) -> int:
     import papermill as pm
 
     os.environ["HG_BATCH"] = "1"          # the kernels inherit it: no progress bars, static widgets
-    sources = [Path(p) for p in args.notebooks] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+    # the chapters in order, then the introduction, which draws its table from chapter 9's results file
+    sources = [Path(p) for p in args.notebooks] or (sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
+                                                    + [ROOT / "book" / "intro.py"])
     params = {k: parse_value(v) for k, v in args.parameter}
     times = []
     for src in sources:

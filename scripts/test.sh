@@ -10,4 +10,4 @@ if ! command -v chromium >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
 [ $# -gt 0 ] || set -- tests notebooks          # default: everything; or pass pytest targets/options
-python -m pytest -p no:cacheprovider --nbval --nbval-current-env "$@"
+python -m pytest -p no:cacheprovider --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg "$@"

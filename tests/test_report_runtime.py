@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from hgutils import runtime
-from hgutils.report import Table, mean_std, pm
+from hgutils.report import Link, Table, mean_std, pm
 
 
 def test_mean_std():
@@ -30,15 +30,19 @@ def _table():
     return t
 
 
-def test_table_markdown():
-    assert _table()._repr_markdown_() == (
-        "**Results**\n\n"
-        "| method | FID |\n"
-        "|---|---|\n"
-        "| heun | 1.5 |\n"
-        "| euler | 12.25 |\n"
+def test_table_html():
+    assert _table()._repr_html_() == (
+        '<table class="hg-table"><caption>Results</caption>'
+        "<thead><tr><th>method</th><th>FID</th></tr></thead>"
+        "<tbody><tr><td>heun</td><td>1.5</td></tr><tr><td>euler</td><td>12.25</td></tr></tbody></table>"
     )
-    assert Table(["a"])._repr_markdown_() == "| a |\n|---|\n"
+    assert Table(["a"])._repr_html_() == '<table class="hg-table"><thead><tr><th>a</th></tr></thead><tbody></tbody></table>'
+    # cells are escaped; a Link is an anchor in HTML and its text in plain text
+    t = Table(["x", "y"], rows=[("a<b", Link("chapter 7", "../notebooks/07.html?a=1&b=2"))])
+    assert "<td>a&lt;b</td>" in t._repr_html_()
+    assert '<td><a href="../notebooks/07.html?a=1&amp;b=2">chapter 7</a></td>' in t._repr_html_()
+    assert repr(t).splitlines()[-1] == "a<b  chapter 7"
+    assert not hasattr(t, "_repr_markdown_")     # myst-nb would render Markdown output as raw pipes
 
 
 def test_table_plain_text():
