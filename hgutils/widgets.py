@@ -109,6 +109,11 @@ def render_frame(fn, kwargs: dict) -> str:
     return "".join(parts)
 
 
+# The slider's handler: show frame i, hide the others, show its value.
+SWITCH_JS = ("var i = +slider.value; frames.forEach(function (f, j) { f.hidden = j !== i; }); "
+             "shown.textContent = values[i];")
+
+
 def _text(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
@@ -134,10 +139,6 @@ def player_html(label: str, frames: list[tuple[object, str]], start: int, others
         f'var root = document.getElementById("{uid}"), values = {values};'
         'var slider = root.querySelector(".hg-player-slider"), shown = root.querySelector(".hg-player-value");'
         'var frames = root.querySelectorAll(".hg-player-frame");'
-        'slider.addEventListener("input", function () {'
-        "var i = +slider.value;"
-        "frames.forEach(function (f, j) { f.hidden = j !== i; });"
-        "shown.textContent = values[i];"
-        "});"
+        f'slider.addEventListener("input", function () {{{SWITCH_JS}}});'
         "})();</script>"
     )

@@ -20,7 +20,32 @@ with the small ``websocket-client`` package. Each page must:
   exception, no browser log entry of level "error";
 * request nothing outside the local server, and get no HTTP error (>= 400)
   or failed load for any of its requests. Nothing is filtered: the book has
-  to be self-contained (MathJax is vendored under book/_static/mathjax).
+  to be self-contained (MathJax is vendored under book/_static/mathjax);
+* show no raw Markdown pipe table: no delimiter row (``|---|---|``, also
+  with the dashes typeset as em/en dashes) and no line that starts with
+  ``|`` and holds three or more ``|`` in its visible text outside pre/code;
+* hold its tables: a notebook page shows exactly as many
+  ``<table class="hg-table">`` as the ``text/html`` outputs of its source
+  notebook (``<book root>/<docname>.ipynb``) hold, each with a body row;
+* scroll nothing sideways: the page is no wider than the window, and no
+  <pre> of the article (code cells and outputs, those folded away by
+  ``hide-input``/``hide-output`` included: every <details> is opened and
+  togglebutton's hidden content shown before measuring) overflows its box;
+* show figures big enough to read: every <img> of a cell output or of an
+  ``.hg-player`` is at least min(naturalWidth, BOOK_COLUMN_PX) - 2 CSS px
+  wide. The figure helpers size their fonts assuming the book shows a figure
+  at least ``BOOK_COLUMN_PX`` wide (read from hgutils/plots.py, default 680);
+* move its sliders without a kernel: a notebook page holds a static player
+  (``div.hg-player`` with ``input.hg-player-slider``, ``div.hg-player-frame``
+  one per value, all but one hidden, and ``span.hg-player-value``; see
+  hgutils.widgets) for each Explore section of its notebook (a
+  Markdown heading with the word "Explore"; a notebook without one, such as
+  the introduction, needs no player); moving each slider
+  (an ``input`` event) must show exactly one other frame and change the value
+  text, with every image of the new frame decodable, without any JavaScript error;
+* weigh at most 6 MB: the HTML file plus the local files of its <img>
+  elements (each file once). A ``data:`` URI counts by its length as part of
+  the HTML (or script) that holds it, so it is not counted a second time.
 
 One line per page tells what was checked. With ``--screenshot`` a PNG of the
 first notebook chapter is saved. The exit code is 0 when every check passed,
@@ -36,6 +61,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -45,6 +71,7 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -59,6 +86,9 @@ DEFAULT_CHROMIUM = "/usr/bin/chromium"
 SOURCE_SUFFIXES = (".md", ".ipynb", ".rst", ".myst")
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 PAGE_TIMEOUT_S = 60.0
+MAX_PAGE_BYTES = 6_000_000  # 6 MB per page: its HTML plus its images
+DEFAULT_BOOK_COLUMN_PX = 680  # used when hgutils/plots.py declares no BOOK_COLUMN_PX
+PLOTS_MODULE = REPO_ROOT / "hgutils" / "plots.py"
 
 
 class SetupError(RuntimeError):
@@ -101,6 +131,93 @@ def is_notebook(docname: str, html_dir: Path, book_root: Path) -> bool:
     return (html_dir / "_sources" / f"{docname}.ipynb").is_file() or (
         book_root / f"{docname}.ipynb"
     ).is_file()
+
+
+# --------------------------------------------------------------------------
+# what the sources promise
+
+
+# <table ... class="... hg-table ..." ...> (not "hg-table-wrap" and the like)
+HG_TABLE_RE = re.compile(
+    r"<table\b[^>]*\bclass\s*=\s*([\"'])(?:(?!\1).)*(?<![\w-])hg-table(?![\w-])",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+# A Markdown heading of an Explore section ("## Explore", "### Explore: w").
+EXPLORE_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+.*\bExplore\b", re.MULTILINE)
+
+
+def _cells(notebook: Path) -> list[dict]:
+    """The cells of ``notebook`` that the book renders (not tagged ``remove-cell``)."""
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    return [
+        cell for cell in nb.get("cells", [])
+        if "remove-cell" not in cell.get("metadata", {}).get("tags", [])
+    ]
+
+
+def explore_sections(notebook: Path) -> int:
+    """Number of Explore section headings in the Markdown cells of ``notebook``."""
+    count = 0
+    for cell in _cells(notebook):
+        if cell.get("cell_type") == "markdown":
+            source = cell.get("source", "")
+            count += len(EXPLORE_HEADING_RE.findall("".join(source) if isinstance(source, list) else source))
+    return count
+
+
+def expected_hg_tables(notebook: Path) -> int:
+    """Number of ``<table class="hg-table">`` in the text/html outputs of ``notebook``.
+
+    Cells tagged ``remove-output`` or ``remove-cell`` are not rendered and not counted.
+    """
+    count = 0
+    for cell in _cells(notebook):
+        if "remove-output" in cell.get("metadata", {}).get("tags", []):
+            continue
+        for output in cell.get("outputs", []):
+            html = output.get("data", {}).get("text/html")
+            if isinstance(html, list):
+                html = "".join(html)
+            if html:
+                count += len(HG_TABLE_RE.findall(html))
+    return count
+
+
+def book_column_px(plots_module: Path = PLOTS_MODULE) -> int:
+    """``BOOK_COLUMN_PX`` of hgutils/plots.py (read as text), else the default."""
+    try:
+        text = plots_module.read_text(encoding="utf-8")
+    except OSError:
+        return DEFAULT_BOOK_COLUMN_PX
+    match = re.search(r"^BOOK_COLUMN_PX\s*(?::\s*int\s*)?=\s*(\d+)", text, re.MULTILINE)
+    return int(match.group(1)) if match else DEFAULT_BOOK_COLUMN_PX
+
+
+def page_weight(html_file: Path, html_dir: Path, image_urls: list[str]) -> tuple[int, list[str]]:
+    """Bytes of ``html_file`` plus the distinct local files behind ``image_urls``.
+
+    ``image_urls`` are the browser's absolute image URLs; ``data:`` URIs are
+    part of the HTML already and add nothing. Returns (bytes, problems).
+    """
+    total = html_file.stat().st_size
+    problems: list[str] = []
+    seen: set[Path] = set()
+    root = html_dir.resolve()
+    for url in image_urls:
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.scheme not in ("http", "https") or parsed.hostname not in LOCAL_HOSTS:
+            continue  # data: URIs (in the HTML) and foreign hosts (reported elsewhere)
+        path = (root / urllib.parse.unquote(parsed.path).lstrip("/")).resolve()
+        if path in seen:
+            continue
+        seen.add(path)
+        if path.is_file() and path.is_relative_to(root):
+            total += path.stat().st_size
+        else:
+            problems.append(f"page weight: image file not found under the book: {parsed.path}")
+    return total, problems
 
 
 # --------------------------------------------------------------------------
@@ -433,6 +550,47 @@ FACTS_JS = r"""
     if (el.checkVisibility && !el.checkVisibility()) continue;
     rawTex.push(text.trim().slice(0, 100));
   }
+  // Raw Markdown pipe tables: a delimiter row (Sphinx's smartquotes may have
+  // turned its dashes into em/en dashes) or a line that starts with "|" and
+  // holds at least three of them, in visible text outside pre/code. The text
+  // is joined per block so that inline markup cannot split a line.
+  const delimiterRow = /\|(?:\s*(?:—|–|:?-{3,}:?)\s*\|){2,}/;
+  const blockText = new Map();
+  const pipeWalker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {
+    acceptNode(node) {
+      const el = node.parentElement;
+      if (!el || el.closest("pre, code, kbd, samp, script, style, textarea, noscript, " +
+                            "mjx-container, .highlight")) {
+        return NodeFilter.FILTER_REJECT;
+      }
+      return node.textContent.includes("|") ? NodeFilter.FILTER_ACCEPT : NodeFilter.FILTER_SKIP;
+    },
+  });
+  for (let node = pipeWalker.nextNode(); node; node = pipeWalker.nextNode()) {
+    const el = node.parentElement;
+    if (el.checkVisibility && !el.checkVisibility()) continue;
+    const block = el.closest("p, li, dd, dt, td, th, caption, figcaption, blockquote, " +
+                             "h1, h2, h3, h4, h5, h6, div, section, article, body") || el;
+    blockText.set(block, (blockText.get(block) || "") + node.textContent);
+  }
+  const pipeTables = [];
+  for (const text of blockText.values()) {
+    const lines = text.split(/\r?\n/);
+    const hit = lines.find((line) => delimiterRow.test(line) ||
+      (line.trim().startsWith("|") && (line.match(/\|/g) || []).length >= 3));
+    if (hit) pipeTables.push(hit.trim().slice(0, 80));
+  }
+  // The study's tables (HTML outputs of the notebooks).
+  const hgTables = [...document.querySelectorAll("table.hg-table")].map((t) => {
+    const body = t.tBodies.length
+      ? [...t.tBodies].flatMap((b) => [...b.rows])
+      : [...t.rows].filter((r) => !r.closest("thead") && r.querySelector("td"));
+    const caption = t.caption ? t.caption.textContent.trim() : "";
+    return {
+      bodyRows: body.length,
+      label: (caption || t.textContent.trim()).replace(/\s+/g, " ").slice(0, 60),
+    };
+  });
   const main = document.querySelector("main, article, [role=main]");
   return {
     url: location.href,
@@ -446,8 +604,121 @@ FACTS_JS = r"""
     texErrors,
     undefinedMacros,
     rawTex,
+    pipeTables,
+    hgTables,
     scrollHeight: document.documentElement.scrollHeight,
   };
+})()
+"""
+
+# Layout, measured with everything unfolded: every <details> (myst-nb's
+# hide-input/hide-output, togglebutton's dropdowns) is opened and
+# togglebutton's hidden content shown. Called with BOOK_COLUMN_PX.
+LAYOUT_JS = r"""
+(async (columnPx) => {
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  for (const d of document.querySelectorAll("details")) d.open = true;
+  for (const el of document.querySelectorAll(".toggle-hidden")) el.classList.remove("toggle-hidden");
+  for (const b of document.querySelectorAll(".toggle-button-hidden")) {
+    b.classList.remove("toggle-button-hidden");
+  }
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  await sleep(50);
+  // (a player's frames other than the one shown are hidden: not measured)
+  const imgs = [...document.querySelectorAll(".cell_output img, .hg-player img")]
+    .filter((i) => !i.closest(".hg-player-frame[hidden]"));
+  await Promise.all(imgs.map((i) => i.decode().catch(() => null)));
+
+  const article = document.querySelector("article, main, [role=main]") || document.body;
+  const widePres = [...article.querySelectorAll("pre")]
+    .filter((pre) => pre.scrollWidth > pre.clientWidth + 1)
+    .map((pre) => ({
+      overflow: pre.scrollWidth - pre.clientWidth,
+      width: pre.clientWidth,
+      where: pre.closest(".cell_input") ? "code cell" : pre.closest(".cell_output") ? "output" : "text",
+      text: pre.textContent.trim().slice(0, 80),
+    }))
+    .sort((a, b) => b.overflow - a.overflow);
+  // Figures: never shown narrower than the helpers assumed.
+  const smallFigures = imgs
+    .filter((i) => i.naturalWidth > 0 && i.clientWidth < Math.min(i.naturalWidth, columnPx) - 2)
+    .map((i) => {
+      const src = i.currentSrc || i.src || "";
+      return {
+        src: src.startsWith("data:") ? src.slice(0, 30) + "..." : src.split("/").pop(),
+        shown: i.clientWidth,
+        natural: i.naturalWidth,
+      };
+    });
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    pres: article.querySelectorAll("pre").length,
+    widePres,
+    figures: imgs.length,
+    smallFigures,
+  };
+})
+"""
+
+# The static players: move every slider and watch the frame change.
+PLAYERS_JS = r"""
+(async () => {
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const short = (src) => (src.startsWith("data:") ? src.slice(0, 30) + "..." : src.split("/").pop());
+  const results = [];
+  const players = [...document.querySelectorAll(".hg-player")];
+  for (const [index, player] of players.entries()) {
+    const res = { index, problems: [] };
+    results.push(res);
+    const slider = player.querySelector('input[type="range"].hg-player-slider');
+    const frames = [...player.querySelectorAll(".hg-player-frame")];
+    const value = player.querySelector(".hg-player-value");
+    const visible = () => frames.filter((f) => !f.hidden && f.offsetParent !== null);
+    if (!slider) res.problems.push('no <input type="range" class="hg-player-slider">');
+    if (frames.length < 2) res.problems.push(`${frames.length} .hg-player-frame (at least 2 needed)`);
+    if (!value) res.problems.push('no <span class="hg-player-value">');
+    if (res.problems.length) continue;
+    const min = slider.min === "" ? "0" : slider.min;  // the defaults of a range input
+    const max = slider.max === "" ? "100" : slider.max;
+    if (!(Number(max) > Number(min))) {
+      res.problems.push(`the slider has a single position (min ${min}, max ${max})`);
+      continue;
+    }
+    const shownBefore = visible();
+    if (shownBefore.length !== 1) {
+      res.problems.push(`${shownBefore.length} frames shown before moving the slider (1 expected)`);
+      continue;
+    }
+    const before = { frame: shownBefore[0], text: value.textContent.trim(), value: slider.value };
+    slider.value = Number(slider.value) === Number(min) ? max : min;
+    slider.dispatchEvent(new Event("input", { bubbles: true }));
+    await sleep(0);
+    res.move = `${before.value} -> ${slider.value}`;
+    const shownAfter = visible();
+    const after = { frame: shownAfter[0], text: value.textContent.trim() };
+    if (shownAfter.length !== 1) {
+      res.problems.push(`moving the slider ${res.move} shows ${shownAfter.length} frames (1 expected)`);
+      continue;
+    }
+    if (after.frame === before.frame || after.frame.innerHTML === before.frame.innerHTML) {
+      res.problems.push(`moving the slider ${res.move} did not change the frame`);
+    }
+    if (after.text === before.text) {
+      res.problems.push(`moving the slider ${res.move} did not change the value text (${after.text || "empty"})`);
+    }
+    const imgs = [...after.frame.querySelectorAll("img")];
+    await Promise.all(imgs.map((i) => i.decode().catch(() => null)));
+    if (!after.frame.textContent.trim() && !imgs.length) {
+      res.problems.push(`the frame after moving the slider ${res.move} is empty`);
+    }
+    for (const img of imgs) {
+      if (!(img.naturalWidth > 0)) {
+        res.problems.push(`the frame after moving the slider does not show (src ${short(img.src)})`);
+      }
+    }
+  }
+  return results;
 })()
 """
 
@@ -493,8 +764,35 @@ def wait_for_load(cdp: CDP, url: str, timeout: float) -> bool:
     return False
 
 
-def check_page(cdp: CDP, url: str, label: str, page_timeout: float) -> tuple[list[str], str, dict]:
+@dataclass
+class PageSpec:
+    """What the sources promise about one page."""
+
+    players: int = 0  # .hg-player it needs at least: one per Explore section of its notebook
+    hg_tables: int | None = None  # table.hg-table it must show (None: not checked)
+    html_file: Path | None = None  # the built page, for its weight (None: not weighed)
+    html_dir: Path | None = None
+    column_px: int = DEFAULT_BOOK_COLUMN_PX  # BOOK_COLUMN_PX of the figure helpers
+
+
+def page_spec(doc: str, html_dir: Path, book_root: Path, column_px: int) -> PageSpec:
+    spec = PageSpec(html_file=html_dir / f"{doc}.html", html_dir=html_dir, column_px=column_px)
+    for source in (book_root / f"{doc}.ipynb", html_dir / "_sources" / f"{doc}.ipynb"):
+        if source.is_file():
+            try:
+                spec.hg_tables = expected_hg_tables(source)
+                spec.players = explore_sections(source)
+            except (OSError, ValueError) as exc:
+                raise SetupError(f"cannot read the notebook {source}: {exc}") from exc
+            break
+    return spec
+
+
+def check_page(
+    cdp: CDP, url: str, label: str, page_timeout: float, spec: PageSpec | None = None
+) -> tuple[list[str], str, dict]:
     """Load ``url`` and check it. Returns (problems, summary line, facts)."""
+    spec = spec or PageSpec()
     problems: list[str] = []
     # Start each page from a blank tab so that no event leaks between pages.
     cdp.events.clear()
@@ -512,6 +810,9 @@ def check_page(cdp: CDP, url: str, label: str, page_timeout: float) -> tuple[lis
         problems.append(f"the load event did not fire within {page_timeout:.0f}s")
     mathjax = cdp.evaluate(SETTLE_JS, timeout=page_timeout) or "absent"
     facts = cdp.evaluate(FACTS_JS, timeout=page_timeout)
+    layout = cdp.evaluate(f"{LAYOUT_JS}({int(spec.column_px)})", timeout=page_timeout) or {}
+    # Before the events are read: an error thrown by a player's script counts.
+    players = cdp.evaluate(PLAYERS_JS, timeout=page_timeout) or []
     cdp.pump(0.3)  # late console messages / requests
     elapsed = time.monotonic() - t0
 
@@ -591,6 +892,66 @@ def check_page(cdp: CDP, url: str, label: str, page_timeout: float) -> tuple[lis
     for text in facts.get("rawTex", [])[:5]:
         problems.append(f"raw TeX left in the page text: {text!r}")
 
+    # ---- raw pipe tables and the study's tables
+    for line in facts.get("pipeTables", [])[:5]:
+        problems.append(f"raw Markdown pipe table in the page text: {line!r}")
+    if len(facts.get("pipeTables", [])) > 5:
+        problems.append(f"... {len(facts['pipeTables']) - 5} more raw pipe tables")
+    hg_tables = facts.get("hgTables", [])
+    if spec.hg_tables is not None and len(hg_tables) != spec.hg_tables:
+        problems.append(
+            f"{len(hg_tables)} table.hg-table rendered, but the notebook's HTML outputs "
+            f"hold {spec.hg_tables}"
+        )
+    for i, table in enumerate(hg_tables):
+        if table["bodyRows"] < 1:
+            problems.append(f"hg-table #{i + 1} ({table['label']!r}) has no body row")
+
+    # ---- layout: nothing scrolls sideways, figures shown big enough
+    if layout.get("scrollWidth", 0) > layout.get("innerWidth", 0):
+        problems.append(
+            f"the page scrolls sideways: {layout['scrollWidth']} px wide in a "
+            f"{layout['innerWidth']} px window"
+        )
+    wide = layout.get("widePres", [])
+    if wide:
+        worst = wide[0]
+        problems.append(
+            f"{len(wide)} of {layout.get('pres', 0)} <pre> blocks scroll sideways; the worst, a "
+            f"{worst['where']} {worst['width']} px wide, by {worst['overflow']} px: {worst['text']!r}"
+        )
+    for fig in layout.get("smallFigures", [])[:5]:
+        problems.append(
+            f"figure shown {fig['shown']} px wide, less than min(natural {fig['natural']} px, "
+            f"BOOK_COLUMN_PX {spec.column_px}) - 2: {fig['src']}"
+        )
+    if len(layout.get("smallFigures", [])) > 5:
+        problems.append(f"... {len(layout['smallFigures']) - 5} more figures shown too small")
+
+    # ---- static players
+    if len(players) < spec.players:
+        problems.append(
+            f"{len(players)} static players (div.hg-player) on the page, but its notebook has "
+            f"{spec.players} Explore sections (one player each at least)"
+        )
+    for player in players:
+        for problem in player["problems"]:
+            problems.append(f"player #{player['index'] + 1}: {problem}")
+    players_ok = sum(1 for p in players if not p["problems"])
+
+    # ---- page weight
+    weight = None
+    if spec.html_file is not None and spec.html_dir is not None:
+        weight, weight_problems = page_weight(
+            spec.html_file, spec.html_dir, [i["src"] for i in images]
+        )
+        problems.extend(weight_problems)
+        if weight > MAX_PAGE_BYTES:
+            problems.append(
+                f"page weighs {weight / 1e6:.2f} MB (HTML + images), more than "
+                f"{MAX_PAGE_BYTES / 1e6:.0f} MB"
+            )
+
     # ---- JavaScript and network
     problems.extend(js_errors)
     for req_url in external:
@@ -607,7 +968,15 @@ def check_page(cdp: CDP, url: str, label: str, page_timeout: float) -> tuple[lis
     summary = (
         f"{label}: HTTP {doc_status}, title {facts.get('title', '')!r}, "
         f"{facts.get('mainChars', 0)} chars, images {n_ok_img}/{len(images)} loaded, {math_txt}, "
-        f"raw TeX {len(facts.get('rawTex', []))}, JS errors {len(js_errors)} "
+        f"raw TeX {len(facts.get('rawTex', []))}, raw pipe tables {len(facts.get('pipeTables', []))}, "
+        f"hg-tables {len(hg_tables)}"
+        + (f"/{spec.hg_tables} expected" if spec.hg_tables is not None else "")
+        + f", wide pre {len(wide)}/{layout.get('pres', 0)}, "
+        f"page width {layout.get('scrollWidth', '?')}/{layout.get('innerWidth', '?')} px, "
+        f"small figures {len(layout.get('smallFigures', []))}/{layout.get('figures', 0)}, "
+        f"players {players_ok}/{len(players)} ok ({spec.players} Explore sections), "
+        + (f"{weight / 1e6:.2f} MB, " if weight is not None else "")
+        + f"JS errors {len(js_errors)} "
         f"(warnings {warnings}), requests {len(requests)} ({len(external)} external, "
         f"{len(http_errors) + len(failed)} failed), {elapsed:.1f}s"
     )
@@ -670,6 +1039,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--screenshot-max-height", type=int, default=2400)
     parser.add_argument("--timeout", type=float, default=PAGE_TIMEOUT_S,
                         help="seconds allowed per page (default: %(default)s)")
+    parser.add_argument("--book-column-px", type=int, default=None,
+                        help="narrowest width the figure helpers assume the book shows a "
+                             "figure at (default: BOOK_COLUMN_PX of hgutils/plots.py, "
+                             f"else {DEFAULT_BOOK_COLUMN_PX})")
     args = parser.parse_args(argv)
 
     t_start = time.monotonic()
@@ -702,6 +1075,9 @@ def main(argv: list[str] | None = None) -> int:
         elif shot_doc not in docnames:
             raise SetupError(f"--screenshot-page {shot_doc} is not in the toc")
 
+        column_px = args.book_column_px or book_column_px()
+        specs = {d: page_spec(d, html_dir, book_root, column_px) for d in docnames}
+
         server = start_server(html_dir)
         base = f"http://127.0.0.1:{server.server_address[1]}/"
         browser = Browser(chromium)
@@ -709,10 +1085,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             cdp = browser.start(args.width, args.height)
             product = cdp.call("Browser.getVersion").get("product", "chromium")
-            print(f"checking {len(docnames)} pages of {html_dir} at {base} with {product}")
+            print(f"checking {len(docnames)} pages of {html_dir} at {base} with {product} "
+                  f"(BOOK_COLUMN_PX {column_px})")
             for doc in docnames:
                 try:
-                    problems, summary, _ = check_page(cdp, base + f"{doc}.html", doc, args.timeout)
+                    problems, summary, _ = check_page(
+                        cdp, base + f"{doc}.html", doc, args.timeout, specs[doc]
+                    )
                 except CDPError as exc:
                     problems, summary = [str(exc)], ""
                 if problems:

@@ -5,7 +5,12 @@
     (the jupytext ``.py`` sources beside the notebooks are never pages);
 (b) ``scripts/check_rendered.py`` must pass on the result in headless
     Chromium (pages load, images show, math is typeset, no JavaScript error,
-    nothing fetched from outside); it saves ``_build/screenshot_ch01.png``.
+    nothing fetched from outside, no raw pipe table, every hg-table of the
+    notebooks shown, nothing scrolls sideways, figures shown at least
+    BOOK_COLUMN_PX wide, every Explore player's slider switches its frame
+    without a kernel, at most 6 MB per page); it saves
+    ``_build/screenshot_ch01.png``. tests/test_check_rendered.py shows on a
+    tiny fake book that each of these checks fails when it should.
     Without /usr/bin/chromium (b) is skipped, except under CI where it fails.
 """
 
