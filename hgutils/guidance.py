@@ -3,7 +3,7 @@
     s(x; σ) = s_main(x; σ) + γ·(s_main(x; σ) − s_guide(x; σ_g)),   γ = w − 1,   D = x + σ²·s
 
 w = 1 (γ = 0) is no guidance. In density form the guided model samples (at each σ)
-p_w ∝ p₁·(p₁/p₀)^γ, with p₁ the main model's p(x; σ) and p₀ the guide's p(x; σ_g): the seed's
+p_w ∝ p₁·(p₁/p₀)^γ, with p₁ the main model's p(x; σ) and p₀ the guide's p(x; σ_g): the presentation's
 "p₁(p₁/p₀)^w" is this formula with its exponent named w, i.e. its w is our γ = w − 1.
 
 The guide is anything with a ``score(x, sigma)`` (or a plain denoiser callable ``D(x, sigma)``):
@@ -100,11 +100,11 @@ class Cosine(Schedule):
         return f"Cosine(w_mean={self.w_mean:g})"
 
 
-class SeedCosine(Schedule):
-    """The seed's w_t = ½·w_max·(1 + cos(π t/T)) with t counting down from T (first step) to 0,
+class PresentationCosine(Schedule):
+    """The presentation's w_t = ½·w_max·(1 + cos(π t/T)) with t counting down from T (first step) to 0,
     applied to the guidance strength so that it rises from no guidance (w = 1) to w_max:
     γ(p) = ½·(w_max − 1)·(1 − cos πp). (Same shape as `Cosine` with w_mean = (1 + w_max)/2.)"""
-    name = "seed_cosine"
+    name = "presentation_cosine"
 
     def __init__(self, w_max: float):
         self.w_max = _check_w(w_max, "w_max")
@@ -113,12 +113,12 @@ class SeedCosine(Schedule):
         return 1 + 0.5 * (self.w_max - 1) * (1 - math.cos(math.pi * progress))
 
     def __repr__(self):
-        return f"SeedCosine(w_max={self.w_max:g})"
+        return f"PresentationCosine(w_max={self.w_max:g})"
 
 
 class Interval(Schedule):
     """Guidance in a limited interval (Kynkäänniemi et al. 2024): w for σ ∈ (σ_lo, σ_hi], else 1.
-    With ``inside=False`` it is the seed's negative perturbation: w everywhere except for
+    With ``inside=False`` it is the presentation's negative perturbation: w everywhere except for
     σ ∈ (σ_lo, σ_hi], where guidance is removed (w = 1)."""
     needs_progress = False
 
@@ -145,7 +145,7 @@ def Removed(w: float, sigma_lo: float, sigma_hi: float) -> Interval:
     return Interval(w, sigma_lo, sigma_hi, inside=False)
 
 
-SCHEDULES = {"constant": Constant, "linear": Linear, "cosine": Cosine, "seed_cosine": SeedCosine,
+SCHEDULES = {"constant": Constant, "linear": Linear, "cosine": Cosine, "presentation_cosine": PresentationCosine,
              "interval": Interval, "removed": Removed}
 
 
@@ -272,12 +272,12 @@ def guided(main, guide, w=1.0, *, sigmas=None, guide_scale: float = 1.0) -> Guid
 
 
 def sigma_scaling(main, k: float, w=2.0, *, sigmas=None) -> GuidedDenoiser:
-    """The seed's sigma scaling: guide = the main model itself at σ_g = k·σ (k = 1 is no guidance)."""
+    """The presentation's sigma scaling: guide = the main model itself at σ_g = k·σ (k = 1 is no guidance)."""
     return GuidedDenoiser(main, main, w, sigmas=sigmas, guide_scale=k)
 
 
 def heavy_tail(main, guide, w=2.0, *, k: float = 1.0, sigmas=None) -> GuidedDenoiser:
-    """The seed's heavy-tail guidance: p₀ = p_data ∗ T_ν(0, σ_g²I), σ_g = k·σ, a more spread-out
+    """The presentation's heavy-tail guidance: p₀ = p_data ∗ T_ν(0, σ_g²I), σ_g = k·σ, a more spread-out
     version of the data than p₁ = p_data ∗ N(0, σ²I). `guide` models p₀: the exact oracle
     `toy.StudentT(tree, ν)` or a network trained with Student-t noise (`train.heavy_tail_config(ν)`).
     With ν = ∞ and the main network as guide this is `sigma_scaling`."""

@@ -47,9 +47,10 @@ def explore(fn, static: tuple[str, list] | None = None, **controls):
     frames = list(frames) if frames is not None else frame_values(controls[name])
     if not frames:
         raise ValueError(f"static: no values to show for control {name!r}")
-    rendered = [(v, render_frame(fn, {**values, name: v})) for v in frames]
+    rendered = [(shown(controls[name], v), render_frame(fn, {**values, name: v})) for v in frames]
     label = getattr(controls[name], "description", "") or name
-    others = ", ".join(f"{k} = {v}" for k, v in values.items() if k != name)
+    others = ", ".join(f"{getattr(controls[k], 'description', '') or k} = {shown(controls[k], v)}"
+                       for k, v in values.items() if k != name)
     display(HTML(player_html(label, rendered, frames.index(values[name]) if values[name] in frames else 0,
                              others)))
     return None
@@ -73,6 +74,18 @@ def frame_values(control) -> list:
             vals.add(int(v) if isinstance(control, W.IntSlider) else round(float(v), 10))
         return sorted(vals)
     raise TypeError(f"static: cannot step through a {type(control).__name__}; pass static=(name, values)")
+
+
+def shown(control, value) -> str:
+    """How the page names a control's value: a dropdown's label (options given as (label, value)
+    pairs show the label), else the value."""
+    opts = getattr(control, "options", None)
+    if opts:
+        pairs = opts.items() if isinstance(opts, dict) else opts
+        for o in pairs:
+            if isinstance(o, tuple) and o[1] == value:
+                return str(o[0])
+    return _text(value)
 
 
 def render_frame(fn, kwargs: dict) -> str:

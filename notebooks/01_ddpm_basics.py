@@ -25,15 +25,15 @@
 # an exact counterpart (`hgutils.toy`, evaluated in log space). This chapter needs nothing earlier.
 
 # %% tags=["parameters"]
-steps = 1000                          # DDPM sampling steps for the showcase figure (1..T)
+steps = 1000                          # DDPM steps of the showcase figure (1..T)
 steps_list = [10, 20, 50, 100, 250, 1000]   # step counts of the sweep (network)
-oracle_steps_list = [10, 20, 50, 100, 250]  # step counts of the sweep (exact oracle, slower)
+oracle_steps_list = [10, 20, 50, 100, 250]  # the same for the exact oracle (slower)
 n_samples = 4096                      # samples per run
 seeds = 3                             # runs behind every mean ± std
 T = 1000                              # diffusion length (Ho et al. 2020)
 train_iters = 3000                    # iterations of the ε-model
 
-# %%
+# %% tags=["hide-input"]
 from hgutils.params import check_int, check_int_list
 
 T = check_int(T, "T", 2)
@@ -48,7 +48,7 @@ n_samples = check_int(n_samples, "n_samples", 16)
 seeds = check_int(seeds, "seeds", 1)
 train_iters = check_int(train_iters, "train_iters", 1)
 
-# %%
+# %% tags=["hide-input"]
 import torch
 
 from hgutils import experiments, plots, samplers, toy
@@ -58,10 +58,11 @@ from hgutils.train import DDPMConfig, ddpm_denoiser
 
 torch.set_num_threads(2)
 tree = toy.tree("A")
-reference = tree.sample(8192, generator=torch.Generator().manual_seed(12345))   # true samples
+# true samples
+reference = tree.sample(8192, generator=torch.Generator().manual_seed(12345))
 seed_list = list(range(seeds))
-abar = ddpm_alphas_cumprod(T)                        # ᾱ_t, t = 1..T (linear β from 1e-4 to 0.02)
-sigma_t = ((1 - abar) / abar).sqrt()                 # the same noise in the σ-parameterization
+abar = ddpm_alphas_cumprod(T)            # ᾱ_t, t = 1..T (linear β from 1e-4 to 0.02)
+sigma_t = ((1 - abar) / abar).sqrt()     # the same noise in the σ-parameterization
 
 # %% [markdown]
 # ## The forward process
@@ -84,7 +85,7 @@ fig, axes = plots.panels(len(show_t), rows=2, size=2.4)
 gen = torch.Generator().manual_seed(0)
 for ax, t in zip(axes, show_t):
     a, s = float(abar[t - 1]), float(sigma_t[t - 1])
-    x = tree.sample(2000, s, generator=gen) * a ** 0.5               # x_t in DDPM (VP) coordinates
+    x = tree.sample(2000, s, generator=gen) * a ** 0.5   # x_t in DDPM (VP) coordinates
     lim = (-3, 3, -3, 3) if s > 0.5 else plots.EXTENT
     plots.density(ax, lambda p, _: tree.logp(p / a ** 0.5, s), None, extent=lim)
     plots.samples(ax, x, extent=lim, size=0.6)
@@ -112,7 +113,7 @@ for ax, t in zip(axes, show_t):
 
 # %%
 cfg = DDPMConfig(classes="A", T=T, iters=train_iters)
-model = ddpm_denoiser(cfg)                           # the ε-net, wrapped as D(x; σ) = x − σ ε̂
+model = ddpm_denoiser(cfg)        # the ε-net, wrapped as D(x; σ) = x − σ ε̂
 
 # %%
 loss_t = [1, 3, 10, 30, 100, 300, 1000]
@@ -130,9 +131,14 @@ for t in loss_t:
                  (eps_hat - eps_star).square().sum(1).mean().item()))
 
 fig, (ax,) = plots.figure(5.0, 2.8)
-plots.metric_curve(ax, [r[0] for r in rows], [r[2] for r in rows], label="irreducible E‖ε − ε*‖²", color=plots.COLORS["truth"], logx=True)
-plots.metric_curve(ax, [r[0] for r in rows], [r[3] for r in rows], label="network error E‖ε̂ − ε*‖²", color=plots.COLORS["main"], logx=True)
-_ = ax.set_yscale("log"), ax.set_xlabel("t"), ax.set_ylabel("squared error"), ax.legend()
+plots.metric_curve(ax, [r[0] for r in rows], [r[2] for r in rows],
+                   label="irreducible E‖ε − ε*‖²", color=plots.COLORS["truth"],
+                   logx=True)
+plots.metric_curve(ax, [r[0] for r in rows], [r[3] for r in rows],
+                   label="network error E‖ε̂ − ε*‖²", color=plots.COLORS["main"],
+                   logx=True)
+_ = (ax.set_yscale("log"), ax.set_xlabel("t"), ax.set_ylabel("squared error"),
+     ax.legend())
 
 # %%
 Table(["t", "σ_t", "irreducible loss", "network's excess loss"],
@@ -174,32 +180,42 @@ _ = axes[1].set_title(f"DDPM, {steps} ancestral steps")
 
 # %%
 floor = experiments.true_vs_true(tree, reference, seed_list, n_samples)
-net_runs = {k: experiments.evaluate(model.denoise, tree, reference, samplers.ddpm_sigmas(k, abar), "ddpm", seed_list, n_samples)
+net_runs = {k: experiments.evaluate(model.denoise, tree, reference,
+                                    samplers.ddpm_sigmas(k, abar), "ddpm", seed_list,
+                                    n_samples)
             for k in steps_list}
-oracle_runs = {k: experiments.evaluate(tree.denoise, tree, reference, samplers.ddpm_sigmas(k, abar), "ddpm", seed_list, n_samples)
+oracle_runs = {k: experiments.evaluate(tree.denoise, tree, reference,
+                                       samplers.ddpm_sigmas(k, abar), "ddpm", seed_list,
+                                       n_samples)
                for k in oracle_steps_list}
 
 # %%
 fig, axes = plots.figure(9.0, 3.0, ncols=3)
-for ax, metric, label in zip(axes, ("outlier_rate", "sw2", "mean_logp"), ("outlier rate", "SW₂", "mean log p")):
-    for runs, who, color in ((oracle_runs, "exact oracle", plots.COLORS["truth"]), (net_runs, "network", plots.COLORS["main"])):
+for ax, metric, label in zip(axes, ("outlier_rate", "sw2", "mean_logp"),
+                             ("outlier rate", "SW₂", "mean log p")):
+    for runs, who, color in ((oracle_runs, "exact oracle", plots.COLORS["truth"]),
+                             (net_runs, "network", plots.COLORS["main"])):
         ks = sorted(runs)
         m = [mean_std(runs[k][metric]) for k in ks]
-        plots.metric_curve(ax, ks, [a for a, _ in m], [b for _, b in m], label=who, color=color, logx=True)
-    ax.axhline(mean_std(floor[metric])[0], color="k", lw=0.8, ls=":", label="true samples")
+        plots.metric_curve(ax, ks, [a for a, _ in m], [b for _, b in m], label=who,
+                           color=color, logx=True)
+    ax.axhline(mean_std(floor[metric])[0], color="k", lw=0.8, ls=":",
+               label="true samples")
     ax.set_xlabel("DDPM steps"), ax.set_title(label)
 _ = axes[0].set_yscale("log"), axes[0].legend()
 
 # %%
-tab = Table(["steps", "outlier rate (network)", "outlier rate (oracle)", "SW₂ (network)", "SW₂ (oracle)", "mean log p (network)"],
+tab = Table(["steps", "outlier rate (network)", "outlier rate (oracle)",
+             "SW₂ (network)", "SW₂ (oracle)", "mean log p (network)"],
             title=f"mean ± std over {seeds} seeds, {n_samples} samples each")
 for k in sorted(set(steps_list) | set(oracle_steps_list)):
     n, o = net_runs.get(k), oracle_runs.get(k)
     tab.add(k, pm(n["outlier_rate"]) if n else "–", pm(o["outlier_rate"]) if o else "–",
             pm(n["sw2"], "{:.4f}") if n else "–", pm(o["sw2"], "{:.4f}") if o else "–",
             pm(n["mean_logp"], "{:.2f}") if n else "–")
-tab.add("true samples", pm(floor["outlier_rate"]), pm(floor["outlier_rate"]), pm(floor["sw2"], "{:.4f}"),
-        pm(floor["sw2"], "{:.4f}"), pm(floor["mean_logp"], "{:.2f}"))
+tab.add("true samples", pm(floor["outlier_rate"]), pm(floor["outlier_rate"]),
+        pm(floor["sw2"], "{:.4f}"), pm(floor["sw2"], "{:.4f}"),
+        pm(floor["mean_logp"], "{:.2f}"))
 tab
 
 # %% [markdown]
@@ -210,10 +226,14 @@ tab
 # %%
 o = lambda runs, k, m="outlier_rate": mean_std(runs[k][m])[0]
 kmin, kmax, omax = min(steps_list), max(steps_list), max(oracle_steps_list)
-print(f"network: outlier rate {o(net_runs, kmin):.3f} at {kmin} steps -> {o(net_runs, kmax):.3f} at {kmax} steps")
-print(f"oracle:  outlier rate {o(oracle_runs, min(oracle_steps_list)):.3f} at {min(oracle_steps_list)} steps "
-      f"-> {o(oracle_runs, omax):.3f} at {omax} steps (true samples: {mean_std(floor['outlier_rate'])[0]:.3f})")
-print(f"SW2 network at {kmax} steps: {o(net_runs, kmax, 'sw2'):.4f}; true samples: {mean_std(floor['sw2'])[0]:.4f}")
+omin = min(oracle_steps_list)
+print(f"network: outlier rate {o(net_runs, kmin):.3f} at {kmin} steps "
+      f"-> {o(net_runs, kmax):.3f} at {kmax} steps")
+print(f"oracle:  outlier rate {o(oracle_runs, omin):.3f} at {omin} steps "
+      f"-> {o(oracle_runs, omax):.3f} at {omax} steps "
+      f"(true samples: {mean_std(floor['outlier_rate'])[0]:.3f})")
+print(f"SW2 network at {kmax} steps: {o(net_runs, kmax, 'sw2'):.4f}; "
+      f"true samples: {mean_std(floor['sw2'])[0]:.4f}")
 
 # %% [markdown]
 # **Discretisation alone.** With the exact denoiser the ancestral sampler needs many steps: the outlier
@@ -248,15 +268,18 @@ from hgutils.widgets import explore
 
 def view(n_steps=50, denoiser="network"):
     den = model.denoise if denoiser == "network" else tree.denoise
-    x = experiments.generate(den, tree, 2048, samplers.ddpm_sigmas(n_steps, abar), "ddpm", seed=0)
+    x = experiments.generate(den, tree, 2048, samplers.ddpm_sigmas(n_steps, abar),
+                             "ddpm", seed=0)
     m = metrics.summarize(x, tree, reference)
-    plots.sample_view(tree, x, f"{denoiser}, {n_steps} steps\noutliers {m['outlier_rate']:.3f}, SW₂ {m['sw2']:.4f}",
+    plots.sample_view(tree, x, f"{denoiser}, {n_steps} steps\n"
+                      f"outliers {m['outlier_rate']:.3f}, SW₂ {m['sw2']:.4f}",
                       size=plots.PANEL, color=plots.COLORS["main"], fontsize=9)
     plots.plt.show()
 
 
 explore(view, n_steps=W.IntSlider(value=50, min=1, max=T, description="steps"),
-        denoiser=W.Dropdown(options=["network", "oracle"], value="network"))
+        denoiser=W.Dropdown(options=["network", "oracle"], value="network"),
+        static=("n_steps", [n for n in (2, 5, 10, 20, 50, 100, 250, 1000) if n <= T]))
 
 # %% [markdown]
 # ## References

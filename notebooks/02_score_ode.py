@@ -39,13 +39,13 @@
 # %% tags=["parameters"]
 n_samples = 4096        # samples per sampling run
 seeds = 3               # runs (seeds 0, 1, …) behind every mean ± std
-steps = 32              # Heun steps of the reference sampler (2·steps − 1 network evaluations)
+steps = 32              # Heun steps of the reference sampler (2·steps − 1 evaluations)
 nfe_list = [7, 15, 31, 63]   # budgets of network evaluations for the sampler comparison
 sigma_max = 5.0         # start of sampling (the Karras et al. 2022 grid, ρ = 7)
 sigma_min = 0.002       # last nonzero noise level
-train_iters = 4096      # iterations of the main model (the autoguidance paper's protocol)
+train_iters = 4096      # iterations of the main model (autoguidance paper's protocol)
 
-# %%
+# %% tags=["hide-input"]
 from hgutils.params import check_float, check_int, check_int_list
 
 n_samples = check_int(n_samples, "n_samples", 16)
@@ -56,7 +56,7 @@ sigma_min = check_float(sigma_min, "sigma_min", 0, low_open=True)
 sigma_max = check_float(sigma_max, "sigma_max", sigma_min, low_open=True)
 train_iters = check_int(train_iters, "train_iters", 1)
 
-# %%
+# %% tags=["hide-input"]
 import math
 
 import torch
@@ -66,8 +66,9 @@ from hgutils.report import Table, mean_std, pm
 from hgutils.train import ToyConfig, load_or_train
 
 torch.set_num_threads(2)
-tree = toy.tree("A")                                    # class A of the autoguidance paper's tree
-reference = tree.sample(8192, generator=torch.Generator().manual_seed(12345))   # true samples
+tree = toy.tree("A")                      # class A of the autoguidance paper's tree
+# true samples
+reference = tree.sample(8192, generator=torch.Generator().manual_seed(12345))
 seed_list = list(range(seeds))
 
 # %% [markdown]
@@ -81,16 +82,19 @@ seed_list = list(range(seeds))
 # %%
 probe = torch.tensor([[0.30, 0.45], [0.80, 0.60], [0.55, 1.05]])
 ys = tree.sample(400_000, generator=torch.Generator().manual_seed(7)).double()
-tweedie = Table(["σ", "x", "oracle D(x; σ)", "Monte Carlo E[y | x]", "|difference|", "MC std error"])
+tweedie = Table(["σ", "x", "oracle D(x; σ)", "Monte Carlo E[y | x]", "|difference|",
+                 "MC std error"])
 for sigma in (0.05, 0.2):
     for x in probe.double():
         logw = -((ys - x) ** 2).sum(1) / (2 * sigma**2)
         w = torch.softmax(logw, 0)
         mc = (w[:, None] * ys).sum(0)
-        se = ((w[:, None] ** 2 * (ys - mc) ** 2).sum(0)).sqrt().norm()        # delta-method standard error
+        # delta-method standard error
+        se = ((w[:, None] ** 2 * (ys - mc) ** 2).sum(0)).sqrt().norm()
         d = tree.denoise(x[None], sigma)[0]
         fmt = lambda v: f"({v[0]:.3f}, {v[1]:.3f})"
-        tweedie.add(sigma, fmt(x), fmt(d), fmt(mc), f"{(d - mc).norm():.4f}", f"{se:.4f}")
+        tweedie.add(sigma, fmt(x), fmt(d), fmt(mc), f"{(d - mc).norm():.4f}",
+                    f"{se:.4f}")
 tweedie
 
 # %% [markdown]
@@ -104,7 +108,8 @@ tweedie
 # from the on-disk cache, keyed by its whole configuration.
 
 # %%
-net = load_or_train(ToyConfig(classes="A", num_layers=4, hidden_dim=64, iters=train_iters))
+net = load_or_train(ToyConfig(classes="A", num_layers=4, hidden_dim=64,
+                              iters=train_iters))
 
 # %% [markdown]
 # We measure the relative score error at each noise level on points drawn from $p(x;\sigma)$:
@@ -117,13 +122,14 @@ rel_err = []
 for s in sigma_grid.tolist():
     x = tree.sample(4096, s, generator=gen)
     exact, learned = tree.score(x, s), net.score(x, s)
-    rel_err.append(float((learned - exact).square().sum(1).mean() / exact.square().sum(1).mean()))
+    rel_err.append(float((learned - exact).square().sum(1).mean()
+                         / exact.square().sum(1).mean()))
 
 fig, (ax,) = plots.figure(5.0, 2.8)
 plots.metric_curve(ax, sigma_grid, rel_err, logx=True, color=plots.COLORS["main"])
 ax.set_yscale("log"), ax.set_xlabel("σ"), ax.set_ylabel("relative score error e(σ)")
-ax.axvspan(math.exp(-2.3 - 1.5), math.exp(-2.3 + 1.5), color=plots.COLORS["truth"], alpha=0.12,
-           label="training σ: ln σ within ±1 std")
+ax.axvspan(math.exp(-2.3 - 1.5), math.exp(-2.3 + 1.5), color=plots.COLORS["truth"],
+           alpha=0.12, label="training σ: ln σ within ±1 std")
 _ = ax.legend()
 
 # %%
@@ -159,22 +165,29 @@ for i, s in enumerate((0.02, 0.2)):
 # %%
 ref_sigmas = samplers.karras_sigmas(steps, sigma_min, sigma_max)
 runs = {
-    "true samples (floor)": experiments.true_vs_true(tree, reference, seed_list, n_samples),
-    f"oracle, Heun {steps} steps": experiments.evaluate(tree.denoise, tree, reference, ref_sigmas, "heun", seed_list, n_samples),
-    f"network, Heun {steps} steps": experiments.evaluate(net.denoise, tree, reference, ref_sigmas, "heun", seed_list, n_samples),
+    "true samples (floor)": experiments.true_vs_true(tree, reference, seed_list,
+                                                     n_samples),
+    f"oracle, Heun {steps} steps": experiments.evaluate(
+        tree.denoise, tree, reference, ref_sigmas, "heun", seed_list, n_samples),
+    f"network, Heun {steps} steps": experiments.evaluate(
+        net.denoise, tree, reference, ref_sigmas, "heun", seed_list, n_samples),
 }
-summary = Table(["samples", "mean log p", "outlier rate", "SW₂"], title=f"mean ± std over {seeds} seeds, {n_samples} samples each")
+summary = Table(["samples", "mean log p", "outlier rate", "SW₂"],
+                title=f"mean ± std over {seeds} seeds, {n_samples} samples each")
 for name, r in runs.items():
-    summary.add(name, pm(r["mean_logp"], "{:.2f}"), pm(r["outlier_rate"], "{:.3f}"), pm(r["sw2"], "{:.4f}"))
+    summary.add(name, pm(r["mean_logp"], "{:.2f}"), pm(r["outlier_rate"], "{:.3f}"),
+                pm(r["sw2"], "{:.4f}"))
 summary
 
 # %%
-gen_oracle, traj = experiments.generate(tree.denoise, tree, n_samples, ref_sigmas, "heun", seed=0, return_trajectory=True)
+gen_oracle, traj = experiments.generate(tree.denoise, tree, n_samples, ref_sigmas,
+                                        "heun", seed=0, return_trajectory=True)
 gen_net = experiments.generate(net.denoise, tree, n_samples, ref_sigmas, "heun", seed=0)
 fig, axes = plots.panels(4)
 plots.tree_density(axes[0], tree); axes[0].set_title("ground truth p_data")
 plots.samples(axes[1], gen_oracle); axes[1].set_title("oracle ODE samples")
-plots.samples(axes[2], gen_net, color=plots.COLORS["main"]); axes[2].set_title("network ODE samples")
+plots.samples(axes[2], gen_net, color=plots.COLORS["main"])
+axes[2].set_title("network ODE samples")
 plots.tree_density(axes[3], tree, filled=False)
 plots.trajectories(axes[3], traj, n=48)
 _ = axes[3].set_title("oracle ODE trajectories")
@@ -208,17 +221,21 @@ for ax, metric, label in zip(axes, ("outlier_rate", "sw2"), ("outlier rate", "SW
         for name, color in zip(names, plots.CYCLE):
             keys = sorted(k for k in res if k[0] == name)
             m = [mean_std(res[k][metric]) for k in keys]
-            plots.metric_curve(ax, [k[1] for k in keys], [a for a, _ in m], [b for _, b in m],
-                               color=color, logx=True, ls=ls)
-    ax.set_xlabel("network evaluations (NFE)"), ax.set_title(label), ax.set_yscale("log")
-plots.style_legend(axes[1], {"oracle": "--", "network": "-"}, dict(zip(names, plots.CYCLE)), fontsize=7)
+            plots.metric_curve(ax, [k[1] for k in keys], [a for a, _ in m],
+                               [b for _, b in m], color=color, logx=True, ls=ls)
+    ax.set_xlabel("network evaluations (NFE)"), ax.set_title(label)
+    ax.set_yscale("log")
+plots.style_legend(axes[1], {"oracle": "--", "network": "-"},
+                   dict(zip(names, plots.CYCLE)), fontsize=7)
 
 # %%
-nfe_table = Table(["sampler", "NFE", "outlier rate (oracle)", "outlier rate (network)", "SW₂ (oracle)", "SW₂ (network)"],
+nfe_table = Table(["sampler", "NFE", "outlier rate (oracle)", "outlier rate (network)",
+                   "SW₂ (oracle)", "SW₂ (network)"],
                   title=f"mean ± std over {seeds} seeds")
 for key in sorted(results["oracle"], key=lambda k: (k[0], k[1])):
     o, n = results["oracle"][key], results["network"][key]
-    nfe_table.add(key[0], key[1], pm(o["outlier_rate"]), pm(n["outlier_rate"]), pm(o["sw2"], "{:.4f}"), pm(n["sw2"], "{:.4f}"))
+    nfe_table.add(key[0], key[1], pm(o["outlier_rate"]), pm(n["outlier_rate"]),
+                  pm(o["sw2"], "{:.4f}"), pm(n["sw2"], "{:.4f}"))
 nfe_table
 
 # %% [markdown]
@@ -234,12 +251,17 @@ best_nfe = max(nfe_list)
 hk = ("heun", samplers.evaluations("heun", (best_nfe + 1) // 2))
 ek = ("euler", best_nfe)
 lo, hi = rel_err[int(torch.tensor(rel_err).argmin())], rel_err[0]
-print(f"score error: {min(rel_err):.1g} at its best (σ ≈ {sigma_grid[int(torch.tensor(rel_err).argmin())]:.2g}), "
+print(f"score error: {min(rel_err):.1g} at its best "
+      f"(σ ≈ {sigma_grid[int(torch.tensor(rel_err).argmin())]:.2g}), "
       f"{rel_err[0]:.2g} at σ = {sigma_min}")
-print(f"oracle ODE, Heun {steps} steps: outlier rate {mean_std(runs[f'oracle, Heun {steps} steps']['outlier_rate'])[0]:.3f} "
-      f"vs {mean_std(runs['true samples (floor)']['outlier_rate'])[0]:.3f} for true samples")
-print(f"network, Heun {steps} steps: outlier rate {mean_std(runs[f'network, Heun {steps} steps']['outlier_rate'])[0]:.3f}")
-print(f"at ~{best_nfe} evaluations (oracle): Heun outliers {mean_of(results['oracle'], hk, 'outlier_rate'):.3f}, "
+print(f"oracle ODE, Heun {steps} steps: outlier rate "
+      f"{mean_std(runs[f'oracle, Heun {steps} steps']['outlier_rate'])[0]:.3f} "
+      f"vs {mean_std(runs['true samples (floor)']['outlier_rate'])[0]:.3f} "
+      f"for true samples")
+print(f"network, Heun {steps} steps: outlier rate "
+      f"{mean_std(runs[f'network, Heun {steps} steps']['outlier_rate'])[0]:.3f}")
+print(f"at ~{best_nfe} evaluations (oracle): Heun outliers "
+      f"{mean_of(results['oracle'], hk, 'outlier_rate'):.3f}, "
       f"Euler {mean_of(results['oracle'], ek, 'outlier_rate'):.3f}")
 
 # %% [markdown]
@@ -297,20 +319,25 @@ def view_sigma(log10_sigma=-1.0):
     plots.plt.show()
 
 
-explore(view_sigma, log10_sigma=W.FloatSlider(value=-1.0, min=-2.7, max=0.7, step=0.1, description="log10 σ"))
+explore(view_sigma, log10_sigma=W.FloatSlider(value=-1.0, min=-2.7, max=0.7, step=0.1,
+                                              description="log10 σ"))
 
 # %%
 def view_sampler(sampler="heun", n_steps=16, model="network"):
     den = net.denoise if model == "network" else tree.denoise
-    x = experiments.generate(den, tree, 2048, samplers.karras_sigmas(n_steps, sigma_min, sigma_max), sampler, seed=0)
+    x = experiments.generate(den, tree, 2048,
+                             samplers.karras_sigmas(n_steps, sigma_min, sigma_max),
+                             sampler, seed=0)
     m = metrics.summarize(x, tree, reference)
-    plots.sample_view(tree, x, f"{sampler}, {n_steps} steps, {model}\noutliers {m['outlier_rate']:.3f}, SW₂ {m['sw2']:.4f}",
+    plots.sample_view(tree, x, f"{sampler}, {n_steps} steps, {model}\n"
+                      f"outliers {m['outlier_rate']:.3f}, SW₂ {m['sw2']:.4f}",
                       size=plots.PANEL, color=plots.COLORS["main"], fontsize=9)
     plots.plt.show()
 
 
 explore(view_sampler,
-        sampler=W.Dropdown(options=["heun", "euler", "ddpm", "heun_stochastic"], value="heun"),
+        sampler=W.Dropdown(options=["heun", "euler", "ddpm", "heun_stochastic"],
+                           value="heun"),
         n_steps=W.IntSlider(value=16, min=1, max=64, description="steps"),
         model=W.Dropdown(options=["network", "oracle"], value="network"))
 

@@ -15,8 +15,9 @@
 # # 3. Classifier-free guidance
 #
 # **The question.** What does classifier-free guidance (CFG) {cite}`ho2022cfg` do to the samples of a
-# class-conditional model of the tree, and what do the pathologies the seed names — samples
-# "concentrated on specific branches", a "lack of diversity" — look like in numbers?
+# class-conditional model of the tree, and what do the pathologies the presentation
+# {cite}`seo2025guidance` names — samples "concentrated on specific branches", a "lack of
+# diversity" — look like in numbers?
 #
 # **From chapters 1–2.** [Chapter 2](02_score_ode.ipynb) set up everything used here: the EDM
 # σ-parameterization $x = y + \sigma n$, the denoiser $D(x;\sigma) = \mathbb E[y\mid x]$ and the score
@@ -42,7 +43,7 @@
 # $$
 #
 # so $w = 1$ ($\gamma = 0$) is no guidance. At each σ, $s_w$ is the score of the tilted density
-# $p_w(x;\sigma) \propto p_1(x;\sigma)\,\bigl(p_1(x;\sigma)/p_0(x;\sigma)\bigr)^{\gamma}$. The seed writes
+# $p_w(x;\sigma) \propto p_1(x;\sigma)\,\bigl(p_1(x;\sigma)/p_0(x;\sigma)\bigr)^{\gamma}$. The presentation writes
 # both $\nabla\log p_1 + (w-1)\nabla\log(p_1/p_0)$ (our $w$) and $p_1(p_1/p_0)^{w}$: in the second form
 # its exponent $w$ is our $\gamma$. Here $w$ is constant over all 32 sampler steps (weight schedules,
 # which vary it with the progress of sampling, are [Chapter 4](04_schedules.ipynb)).
@@ -72,12 +73,12 @@
 n_samples = 4096                  # samples per sampling run (learned models)
 seeds = 3                         # runs (seeds 0, 1, …) behind every mean ± std
 w_list = [1, 1.5, 2, 3, 4, 6, 8]  # CFG weights of the sweep (w = 1: no guidance)
-w_show = 4                        # the weight of the panels (the autoguidance paper's CFG weight)
-n_oracle = 2048                   # samples per run with the exact trees as main and guide (~7× slower)
+w_show = 4                        # panels' weight (autoguidance paper's CFG weight)
+n_oracle = 2048                   # samples per run, exact main and guide (~7× slower)
 oracle_w = [2, 4]                 # weights of exact CFG
-top_share = 0.1                   # "most populated" = this share of the branches (or of the leaves)
+top_share = 0.1                   # "most populated" = this share of branches/leaves
 
-# %%
+# %% tags=["hide-input"]
 from hgutils.params import check_float, check_float_list, check_int
 
 n_samples = check_int(n_samples, "n_samples", 16)
@@ -87,9 +88,10 @@ w_show = check_float(w_show, "w_show", 0)
 n_oracle = check_int(n_oracle, "n_oracle", 16)
 oracle_w = check_float_list(oracle_w, "oracle_w", 0)
 top_share = check_float(top_share, "top_share", 0, 1, low_open=True)
-w_sweep = sorted(set(w_list) | {1.0, w_show})      # the sweep always holds no guidance and the panels' weight
+# the sweep always holds no guidance and the panels' weight
+w_sweep = sorted(set(w_list) | {1.0, w_show})
 
-# %%
+# %% tags=["hide-input"]
 import math
 
 import torch
@@ -98,8 +100,10 @@ from hgutils import experiments, metrics, plots
 from hgutils.guidance import GuidedDenoiser
 from hgutils.report import Table, mean_std, pm
 
-torch.set_num_threads(1)                # small batches: a second thread gains little and loses much on a shared CPU
-S = experiments.ToySetup()          # trees A and AB, 8192 true class-A samples, main/uncond models, σ grid
+# small batches: a second thread gains little and loses much on a shared CPU
+torch.set_num_threads(1)
+# trees A and AB, 8192 true class-A samples, main/uncond models, σ grid
+S = experiments.ToySetup()
 seed_list = list(range(seeds))
 
 # %% [markdown]
@@ -112,19 +116,22 @@ seed_list = list(range(seeds))
 # outliers, the share that sits at a leaf branch tells where they go.
 
 # %%
-is_leaf = S.tree.branch_depth() == 6                                  # [127] bool: 64 leaves
-a_axis = torch.tensor([math.cos(math.pi / 4), math.sin(math.pi / 4)])  # class A grows along +a_axis, B along −a_axis
-level = metrics.log_density_level(S.tree, S.reference)                # the outlier threshold ℓ₉₉
+is_leaf = S.tree.branch_depth() == 6                       # [127] bool: 64 leaves
+# class A grows along +a_axis, B along −a_axis
+a_axis = torch.tensor([math.cos(math.pi / 4), math.sin(math.pi / 4)])
+level = metrics.log_density_level(S.tree, S.reference)     # the outlier threshold ℓ₉₉
 
 
 def spread(x):
-    """Concentration numbers of samples x [N, 2] over the branches of class A (hgutils.metrics.branch_spread),
-    plus where the samples sit along A's axis and the share of outliers that sit on a leaf branch."""
-    b = metrics.branch_of(x, S.tree)                                          # [N]
-    out = S.tree.logp(x) < level                                              # outliers [N]
+    """Concentration numbers of samples x [N, 2] over the branches of class A
+    (hgutils.metrics.branch_spread), plus where the samples sit along A's axis and the
+    share of outliers that sit on a leaf branch."""
+    b = metrics.branch_of(x, S.tree)                           # [N]
+    out = S.tree.logp(x) < level                               # outliers [N]
     return {**metrics.branch_spread(x, S.tree, top_share),
             "axis": float((x @ a_axis).mean()),
-            "outliers_at_leaves": float(is_leaf[b[out]].double().mean()) if out.any() else float("nan")}
+            "outliers_at_leaves": (float(is_leaf[b[out]].double().mean()) if out.any()
+                                   else float("nan"))}
 
 
 def measure(xs):
@@ -143,8 +150,10 @@ def run(denoiser, n=n_samples):
 
 
 def truth(n):
-    """Fresh true class-A samples (seeds offset from the reference's): the floor of every metric."""
-    xs = [S.tree.sample(n, generator=torch.Generator().manual_seed(1000 + s)) for s in seed_list]
+    """Fresh true class-A samples (seeds offset from the reference's): the floor of
+    every metric."""
+    xs = [S.tree.sample(n, generator=torch.Generator().manual_seed(1000 + s))
+          for s in seed_list]
     return xs, measure(xs)
 
 
@@ -165,17 +174,20 @@ true_xs, true_res = truth(n_samples)
 # %%
 gen = torch.Generator().manual_seed(21)
 tilt = Table(["σ", "share of class A with p_A/p_AB within 1% of its maximum"]
-             + [f"TV(p_w, p_A), w = {w:g}" for w in oracle_w] + [f"shift along A's axis, w = {w:g}" for w in oracle_w],
-             title="the tilt p_A·(p_A/p_AB)^γ at one noise level, from 16384 draws of p_A(·; σ)")
+             + [f"TV(p_w, p_A), w = {w:g}" for w in oracle_w]
+             + [f"shift along A's axis, w = {w:g}" for w in oracle_w],
+             title="the tilt p_A·(p_A/p_AB)^γ at one noise level, "
+                   "from 16384 draws of p_A(·; σ)")
 for sigma in (0.0, 0.05, 0.2, 0.5, 1.0, 2.0):
     x = S.tree.sample(16384, sigma, generator=gen)
-    log_r = (S.tree.logp(x, sigma) - S.tree_ab.logp(x, sigma)).double()          # log p_A/p_AB: [N]
+    log_r = (S.tree.logp(x, sigma) - S.tree_ab.logp(x, sigma)).double()  # log p_A/p_AB
     flat = float((log_r > log_r.max() - math.log(1.01)).double().mean())
     tvs, shifts = [], []
     for w in oracle_w:
-        wt = torch.softmax((w - 1) * log_r, 0) * len(x)                           # r^γ / mean r^γ
+        wt = torch.softmax((w - 1) * log_r, 0) * len(x)             # r^γ / mean r^γ
         tvs.append(f"{0.5 * float((wt - 1).abs().mean()):.3f}")
-        shifts.append(f"{float(((wt - 1) * (x.double() @ a_axis.double())).mean()):+.3f}")
+        shift = float(((wt - 1) * (x.double() @ a_axis.double())).mean())
+        shifts.append(f"{shift:+.3f}")
     tilt.add(f"{sigma:g}", f"{flat:.3f}", *tvs, *shifts)
 tilt
 
@@ -190,7 +202,8 @@ true_small_xs, true_small = truth(n_oracle)
 oracle = {w: run(GuidedDenoiser(S.tree, S.tree_ab, w), n_oracle) for w in oracle_w}
 
 COLS = [("precision", "precision", "{:.3f}"), ("recall", "recall", "{:.3f}"),
-        ("outlier_rate", "outlier rate", "{:.3f}"), ("branch_tv", "branch TV", "{:.3f}"),
+        ("outlier_rate", "outlier rate", "{:.3f}"),
+        ("branch_tv", "branch TV", "{:.3f}"),
         ("leaves", "leaves reached", "{:.3f}"), ("leakage", "class leakage", "{:.3f}"),
         ("sw2", "SW₂", "{:.3f}"), ("axis", "position along A's axis", "{:.3f}")]
 
@@ -204,7 +217,8 @@ def table(rows, title):
 
 table([("true samples (exact model, w = 1)", true_small)]
       + [(f"exact CFG, w = {w:g}", oracle[w][1]) for w in oracle_w],
-      f"exact trees as main and guide: mean ± std over {seeds} seeds, {n_oracle} samples each")
+      f"exact trees as main and guide: mean ± std over {seeds} seeds, "
+      f"{n_oracle} samples each")
 
 # %% [markdown]
 # ## The learned models
@@ -214,26 +228,33 @@ table([("true samples (exact model, w = 1)", true_small)]
 # weight. Dots are samples of seed 0 over the density of the tree they should follow.
 
 # %%
-learned = {w: run(GuidedDenoiser(S.main, S.uncond, w)) for w in w_sweep}     # the whole sweep, seeds 0..seeds−1
+# the whole sweep, seeds 0..seeds−1
+learned = {w: run(GuidedDenoiser(S.main, S.uncond, w)) for w in w_sweep}
 uncond_xs, uncond_res = run(S.uncond.denoise)
 
 # %%
 w_exact = w_show if w_show in oracle else max(oracle)
 fig, axes = plots.panels(4)
 plots.tree_density(axes[0], S.tree_ab, extent=plots.EXTENT_AB)
-plots.samples(axes[0], uncond_xs[0], color=plots.COLORS["guide"], extent=plots.EXTENT_AB)
+plots.samples(axes[0], uncond_xs[0], color=plots.COLORS["guide"],
+              extent=plots.EXTENT_AB)
 axes[0].set_title("unconditional model p₀ (classes A+B)")
-for ax, x, title, color in ((axes[1], learned[1.0][0][0], "conditional model p₁ (w = 1)", plots.COLORS["main"]),
-                            (axes[2], learned[w_show][0][0], f"CFG, w = {w_show:g}", plots.COLORS["main"]),
-                            (axes[3], oracle[w_exact][0][0], f"exact CFG, w = {w_exact:g} ({n_oracle} samples)", plots.COLORS["samples"])):
+for ax, x, title, color in (
+        (axes[1], learned[1.0][0][0], "conditional model p₁ (w = 1)",
+         plots.COLORS["main"]),
+        (axes[2], learned[w_show][0][0], f"CFG, w = {w_show:g}", plots.COLORS["main"]),
+        (axes[3], oracle[w_exact][0][0],
+         f"exact CFG, w = {w_exact:g} ({n_oracle} samples)", plots.COLORS["samples"])):
     plots.tree_density(ax, S.tree)
     plots.samples(ax, x, color=color)
     ax.set_title(title)
 
 # %%
 table([("true samples", true_res), ("unconditional model p₀ alone", uncond_res),
-       ("conditional model p₁ (w = 1)", learned[1.0][1]), (f"CFG, w = {w_show:g}", learned[w_show][1])],
-      f"learned models: mean ± std over {seeds} seeds, {n_samples} samples each (class A is the target)")
+       ("conditional model p₁ (w = 1)", learned[1.0][1]),
+       (f"CFG, w = {w_show:g}", learned[w_show][1])],
+      f"learned models: mean ± std over {seeds} seeds, {n_samples} samples each "
+      f"(class A is the target)")
 
 # %% [markdown]
 # ## A sweep of the guidance weight
@@ -246,10 +267,12 @@ ws = list(learned)
 fig, axes = plots.figure(11.0, 5.0, ncols=4, nrows=2)
 for ax, (key, label, _) in zip(axes, COLS):
     m = [mean_std(learned[w][1][key]) for w in ws]
-    plots.metric_curve(ax, ws, [a for a, _ in m], [b for _, b in m], color=plots.COLORS["main"])
+    plots.metric_curve(ax, ws, [a for a, _ in m], [b for _, b in m],
+                       color=plots.COLORS["main"])
     ax.axhline(mean_std(true_res[key])[0], color=plots.COLORS["truth"], ls="--", lw=1)
     ax.set_title(label), ax.set_xlabel("w")
-plots.style_legend(axes[0], {"true samples": "--"}, {"CFG (learned)": plots.COLORS["main"]}, fontsize=7)
+plots.style_legend(axes[0], {"true samples": "--"},
+                   {"CFG (learned)": plots.COLORS["main"]}, fontsize=7)
 
 # %%
 table([(f"w = {w:g}", learned[w][1]) for w in ws] + [("true samples", true_res)],
@@ -262,46 +285,58 @@ for ax, w in zip(axes, grid_w):
     plots.tree_density(ax, S.tree)
     plots.samples(ax, learned[w][0][0], color=plots.COLORS["main"])
     r = learned[w][1]
-    ax.set_title(f"w = {w:g}: outliers {r['outlier_rate'][0]:.3f}, leaves {r['leaves'][0]:.2f}")
+    ax.set_title(f"w = {w:g}: outliers {r['outlier_rate'][0]:.3f}, "
+                 f"leaves {r['leaves'][0]:.2f}")
 
 # %% [markdown]
 # ## The pathology measured: concentration on branches
 #
-# The seed's diagnosis of CFG is "samples are concentrated on specific branches → lack of diversity".
+# The presentation's diagnosis of CFG is "samples are concentrated on specific branches → lack of diversity".
 # On the left, for seed 0, the cumulative share of the leaf samples against the number of leaves,
 # most populated first: a straight diagonal would be an even spread over the 64 leaves, the true
 # samples' curve is the target. The other panels give the summary numbers over the seeds.
 
 # %%
 def leaf_curve(x):
-    counts = torch.bincount(metrics.branch_of(x, S.tree), minlength=len(S.tree.branches)).double()[is_leaf]
+    counts = torch.bincount(metrics.branch_of(x, S.tree),
+                            minlength=len(S.tree.branches)).double()[is_leaf]
     return (counts.sort(descending=True).values.cumsum(0) / counts.sum()).numpy()
 
 
 fig, axes = plots.figure(11.0, 2.9, ncols=4)
-axes[0].plot(range(1, 65), leaf_curve(true_xs[0]), color=plots.COLORS["truth"], ls="--", lw=1.5, label="true samples")
+axes[0].plot(range(1, 65), leaf_curve(true_xs[0]), color=plots.COLORS["truth"], ls="--",
+             lw=1.5, label="true samples")
 for w, c in zip(grid_w, plots.CYCLE):
-    axes[0].plot(range(1, 65), leaf_curve(learned[w][0][0]), color=c, lw=1.2, label=f"w = {w:g}")
-axes[0].set_xlabel("leaves, most populated first"), axes[0].set_title("cumulative share of leaf samples")
+    axes[0].plot(range(1, 65), leaf_curve(learned[w][0][0]), color=c, lw=1.2,
+                 label=f"w = {w:g}")
+axes[0].set_xlabel("leaves, most populated first")
+axes[0].set_title("cumulative share of leaf samples")
 axes[0].legend(fontsize=7)
-for ax, (key, label) in zip(axes[1:], (("top_leaves", f"share on the top {top_share:.0%} of leaves"),
-                                       ("eff_leaves", "effective number of leaves"),
-                                       ("on_leaves", "share of samples on leaf branches"))):
+for ax, (key, label) in zip(axes[1:], (
+        ("top_leaves", f"share on the top {top_share:.0%} of leaves"),
+        ("eff_leaves", "effective number of leaves"),
+        ("on_leaves", "share of samples on leaf branches"))):
     m = [mean_std(learned[w][1][key]) for w in ws]
-    plots.metric_curve(ax, ws, [a for a, _ in m], [b for _, b in m], color=plots.COLORS["main"])
+    plots.metric_curve(ax, ws, [a for a, _ in m], [b for _, b in m],
+                       color=plots.COLORS["main"])
     ax.axhline(mean_std(true_res[key])[0], color=plots.COLORS["truth"], ls="--", lw=1)
     ax.set_title(label), ax.set_xlabel("w")
 
 # %%
 SPREAD = [("branch_tv", "branch TV"), ("leaves", "leaves reached"),
-          ("top_branches", f"share on top {top_share:.0%} of branches"), ("top_leaves", f"share on top {top_share:.0%} of leaves"),
+          ("top_branches", f"share on top {top_share:.0%} of branches"),
+          ("top_leaves", f"share on top {top_share:.0%} of leaves"),
           ("eff_leaves", "effective leaves"), ("on_leaves", "share on leaf branches"),
           ("outliers_at_leaves", "outliers at a leaf branch")]
 conc = Table(["samples"] + [label for _, label in SPREAD],
-             title=f"spread over the branches: mean ± std over {seeds} seeds ({n_samples} samples; exact rows {n_oracle})")
+             title=f"spread over the branches: mean ± std over {seeds} seeds "
+                   f"({n_samples} samples; exact rows {n_oracle})")
 fmt = lambda k: "{:.1f}" if k == "eff_leaves" else "{:.3f}"
-for name, res in ([("true samples", true_res)] + [(f"CFG, w = {w:g}", learned[w][1]) for w in ws]
-                  + [(f"true samples ({n_oracle})", true_small)] + [(f"exact CFG, w = {w:g} ({n_oracle})", oracle[w][1]) for w in oracle_w]):
+for name, res in ([("true samples", true_res)]
+                  + [(f"CFG, w = {w:g}", learned[w][1]) for w in ws]
+                  + [(f"true samples ({n_oracle})", true_small)]
+                  + [(f"exact CFG, w = {w:g} ({n_oracle})", oracle[w][1])
+                     for w in oracle_w]):
     conc.add(name, *(pm(res[k], fmt(k)) for k, _ in SPREAD))
 conc
 
@@ -316,21 +351,29 @@ def mean(res, key):
 
 
 wmax = max(ws)
-print(f"true samples: precision {mean(true_res, 'precision'):.3f}, recall {mean(true_res, 'recall'):.3f}, "
-      f"outliers {mean(true_res, 'outlier_rate'):.3f}, top-{top_share:.0%} leaves {mean(true_res, 'top_leaves'):.3f}, "
-      f"effective leaves {mean(true_res, 'eff_leaves'):.1f}, axis {mean(true_res, 'axis'):.3f}")
+r = true_res
+print(f"true samples: precision {mean(r, 'precision'):.3f}, "
+      f"recall {mean(r, 'recall'):.3f}, outliers {mean(r, 'outlier_rate'):.3f},")
+print(f"  top-{top_share:.0%} leaves {mean(r, 'top_leaves'):.3f}, "
+      f"effective leaves {mean(r, 'eff_leaves'):.1f}, axis {mean(r, 'axis'):.3f}")
 for w in sorted({1.0, 2.0, w_show, wmax} & set(ws)):
     r = learned[w][1]
-    print(f"CFG w = {w:g}: precision {mean(r, 'precision'):.3f}, recall {mean(r, 'recall'):.3f}, "
-          f"outliers {mean(r, 'outlier_rate'):.3f}, branch TV {mean(r, 'branch_tv'):.3f}, "
-          f"leaves {mean(r, 'leaves'):.3f}, top-{top_share:.0%} leaves {mean(r, 'top_leaves'):.3f}, "
-          f"effective leaves {mean(r, 'eff_leaves'):.1f}, leakage {mean(r, 'leakage'):.3f}, axis {mean(r, 'axis'):.3f}")
+    print(f"CFG w = {w:g}: precision {mean(r, 'precision'):.3f}, "
+          f"recall {mean(r, 'recall'):.3f}, outliers {mean(r, 'outlier_rate'):.3f}, "
+          f"branch TV {mean(r, 'branch_tv'):.3f},")
+    print(f"  leaves {mean(r, 'leaves'):.3f}, "
+          f"top-{top_share:.0%} leaves {mean(r, 'top_leaves'):.3f}, "
+          f"effective leaves {mean(r, 'eff_leaves'):.1f}, "
+          f"leakage {mean(r, 'leakage'):.3f}, axis {mean(r, 'axis'):.3f}")
 for w in oracle_w:
     r = oracle[w][1]
-    print(f"exact CFG w = {w:g} ({n_oracle}): precision {mean(r, 'precision'):.3f}, recall {mean(r, 'recall'):.3f}, "
-          f"outliers {mean(r, 'outlier_rate'):.3f}, branch TV {mean(r, 'branch_tv'):.3f}, "
-          f"top-{top_share:.0%} leaves {mean(r, 'top_leaves'):.3f}, axis {mean(r, 'axis'):.3f}")
-print(f"unconditional model alone: leakage {mean(uncond_res, 'leakage'):.3f}, precision {mean(uncond_res, 'precision'):.3f}")
+    print(f"exact CFG w = {w:g} ({n_oracle}): precision {mean(r, 'precision'):.3f}, "
+          f"recall {mean(r, 'recall'):.3f}, outliers {mean(r, 'outlier_rate'):.3f},")
+    print(f"  branch TV {mean(r, 'branch_tv'):.3f}, "
+          f"top-{top_share:.0%} leaves {mean(r, 'top_leaves'):.3f}, "
+          f"axis {mean(r, 'axis'):.3f}")
+print(f"unconditional model alone: leakage {mean(uncond_res, 'leakage'):.3f}, "
+      f"precision {mean(uncond_res, 'precision'):.3f}")
 
 # %% [markdown]
 # **What exact CFG targets.** With perfect models, $p_A/p_{AB}$ is flat on 96.8% of class A at
@@ -359,8 +402,9 @@ print(f"unconditional model alone: leakage {mean(uncond_res, 'leakage'):.3f}, pr
 # sparse tips, where the guided samples pile up, so only the density-based outlier rate sees the
 # pile-up as off the tree.
 #
-# **The pathology in numbers.** The seed's "samples are concentrated on specific branches → lack of
-# diversity" is, at the paper's $w = 4$ (the seed's exponent 3): 38.5% of the 64 leaves get any sample
+# **The pathology in numbers.** The presentation's "samples are concentrated on specific branches →
+# lack of diversity" is, at the paper's $w = 4$ (the presentation's exponent 3): 38.5% of the 64 leaves
+# get any sample
 # (true samples: all); the 10% most populated leaves (6 of 64) hold 76.7% of the samples that fall on
 # leaves (true samples: 17.0%); the effective number of leaves is 11.3 (true samples: 58.0). All
 # three move steadily with $w$: the top-10% leaf share is 0.246, 0.368, 0.507, 0.707, 0.767, 0.836 and
@@ -399,7 +443,8 @@ import ipywidgets as W
 
 from hgutils.widgets import explore
 
-GUIDES = {"unconditional network": S.uncond, "exact two-class tree": S.tree_ab, "none": None}
+GUIDES = {"unconditional network": S.uncond, "exact two-class tree": S.tree_ab,
+          "none": None}
 MAINS = {"network": S.main, "exact class-A tree": S.tree}
 true_leaf = leaf_curve(S.reference)
 
@@ -412,12 +457,17 @@ def view_cfg(w=4.0, guide="unconditional network", main="network"):
     fig, axes = plots.panels(2)
     plots.tree_density(axes[0], S.tree)
     plots.samples(axes[0], x, color=plots.COLORS["main"])
-    axes[0].set_title(f"w = {w:g}, guide: {guide}\nprecision {m['precision']:.3f}, recall {m['recall']:.3f}, "
+    axes[0].set_title(f"w = {w:g}, guide: {guide}\n"
+                      f"precision {m['precision']:.3f}, recall {m['recall']:.3f}, "
                       f"outliers {m['outlier_rate']:.3f}")
-    axes[1].plot(range(1, 65), true_leaf, color=plots.COLORS["truth"], ls="--", label="true samples")
-    axes[1].plot(range(1, 65), leaf_curve(x), color=plots.COLORS["main"], label="these samples")
+    axes[1].plot(range(1, 65), true_leaf, color=plots.COLORS["truth"], ls="--",
+                 label="true samples")
+    axes[1].plot(range(1, 65), leaf_curve(x), color=plots.COLORS["main"],
+                 label="these samples")
     axes[1].set_xlabel("leaves, most populated first"), axes[1].legend(fontsize=7)
-    axes[1].set_title(f"cumulative share of leaf samples\nleaves reached {m['leaves']:.2f}, branch TV {m['branch_tv']:.3f}")
+    axes[1].set_title(f"cumulative share of leaf samples\n"
+                      f"leaves reached {m['leaves']:.2f}, "
+                      f"branch TV {m['branch_tv']:.3f}")
     plots.plt.show()
 
 

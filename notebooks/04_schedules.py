@@ -16,7 +16,7 @@
 #
 # **The question.** Does it matter *when* during sampling guidance is applied? Wang et al.
 # {cite}`wang2024schedulers` report that weights that *increase* over sampling (linear, cosine) beat a
-# constant weight, and the seed, citing their Figure 6b, concludes that "too much guidance at the
+# constant weight, and the presentation {cite}`seo2025guidance`, citing their Figure 6b, concludes that "too much guidance at the
 # beginning of the denoising process is harmful". We test both claims on the tree: increasing
 # schedules against a constant weight of the same mean, guidance restricted to one range of noise
 # levels (Kynkäänniemi et al. {cite}`kynkaanniemi2024interval`), and the toy analogue of Figure 6b —
@@ -41,7 +41,7 @@
 # \gamma = w - 1, \qquad D_w(x;\sigma) = x + \sigma^2 s_w(x;\sigma),
 # $$
 #
-# so $w = 1$ ($\gamma = 0$) is no guidance; $s_w$ is the score of $p_1\,(p_1/p_0)^{\gamma}$, which the seed
+# so $w = 1$ ($\gamma = 0$) is no guidance; $s_w$ is the score of $p_1\,(p_1/p_0)^{\gamma}$, which the presentation
 # writes $p_1(p_1/p_0)^{w}$ — its exponent is our $\gamma$. A **schedule** lets the weight depend on
 # where the sampler is. The Heun sampler visits the noise levels $\sigma_0 = 5 > \sigma_1 > \dots >
 # \sigma_{31} = 0.002$ (then $\sigma_{32} = 0$); step $i$ has **progress** $p_i = i/(N-1)$ with $N = 32$,
@@ -56,14 +56,14 @@
 # | constant | $w = \bar w$ | $\bar w$ |
 # | linear {cite}`wang2024schedulers` | $\gamma(p) = 2\bar\gamma\,p$: from no guidance to $w = 2\bar w - 1$ | $\bar w$ |
 # | cosine {cite}`wang2024schedulers` | $\gamma(p) = \bar\gamma\,(1 - \cos\pi p)$: from no guidance to $w = 2\bar w - 1$ | $\bar w$ |
-# | seed cosine | $w_t = \tfrac12 w_\text{max}(1 + \cos(\pi t/T))$, $t$ counting down from $T$ to 0, applied to the guidance strength: $\gamma(p) = \tfrac12(w_\text{max}-1)(1 - \cos\pi p)$, from $w = 1$ to $w_\text{max}$ | $(1 + w_\text{max})/2$ |
+# | presentation's cosine | $w_t = \tfrac12 w_\text{max}(1 + \cos(\pi t/T))$, $t$ counting down from $T$ to 0, applied to the guidance strength: $\gamma(p) = \tfrac12(w_\text{max}-1)(1 - \cos\pi p)$, from $w = 1$ to $w_\text{max}$ | $(1 + w_\text{max})/2$ |
 # | interval {cite}`kynkaanniemi2024interval` | $w$ for $\sigma \in (\sigma_\text{lo}, \sigma_\text{hi}]$, no guidance elsewhere | — |
 # | removed (negative perturbation) | $w$ except for $\sigma \in (\sigma_\text{lo}, \sigma_\text{hi}]$, where there is none | — |
 #
 # The linear and cosine means are exact over evenly spaced $p_i$ (the increments are antisymmetric
-# about $p = \tfrac12$). Read literally, the seed's formula starts at $w = 0$, which in our convention
-# is the guide alone ($\gamma = -1$); like `hgutils.guidance.SeedCosine` we apply its shape to the
-# guidance strength, so that it starts at no guidance like the linear and cosine schedules. Then the seed
+# about $p = \tfrac12$). Read literally, the presentation's formula starts at $w = 0$, which in our convention
+# is the guide alone ($\gamma = -1$); like `hgutils.guidance.PresentationCosine` we apply its shape to the
+# guidance strength, so that it starts at no guidance like the linear and cosine schedules. Then the presentation's
 # cosine with $w_\text{max} = 2\bar w - 1$ *is* the cosine schedule of mean $\bar w$, step for step:
 # the comparison at equal mean has three distinct schedules, not four (checked below).
 #
@@ -77,43 +77,53 @@
 # %% tags=["parameters"]
 n_samples = 4096            # samples per sampling run
 seeds = 3                   # runs (seeds 0, 1, …) behind every mean ± std
-w_means = [2, 3, 4]         # mean weights w̄ of the constant / linear / cosine comparison (CFG; w_cut is added)
-w_cut = 3                   # the constant weight that the interval and removal experiments keep or cut
-intervals = [[1, 5], [0.1, 1], [0, 0.1]]   # σ ranges (σ_lo, σ_hi] that alone get guidance
-bins = [5, 2, 0.5, 0.1, 0.02, 0]           # edges of the σ bins from which guidance is removed, high to low
-autoguidance = True         # also run the autoguidance contrast (schedules at w̄ = w_cut, the removal sweep)
+# mean weights w̄ of the constant / linear / cosine comparison (CFG; w_cut is added)
+w_means = [2, 3, 4]
+w_cut = 3                   # constant weight that the interval/removal runs keep or cut
+intervals = [[1, 5], [0.1, 1], [0, 0.1]]   # σ ranges (σ_lo, σ_hi] alone given guidance
+# edges of the σ bins from which guidance is removed, high to low
+bins = [5, 2, 0.5, 0.1, 0.02, 0]
+# also run the autoguidance contrast (schedules at w̄ = w_cut, the removal sweep)
+autoguidance = True
 
-# %%
+# %% tags=["hide-input"]
 from hgutils.params import check_float, check_float_list, check_int
 
 n_samples = check_int(n_samples, "n_samples", 16)
 seeds = check_int(seeds, "seeds", 1)
 w_cut = check_float(w_cut, "w_cut", 1)
-w_means = sorted(set(check_float_list(w_means, "w_means", 1)) | {w_cut})   # always holds w_cut (the reference)
+# always holds w_cut (the reference)
+w_means = sorted(set(check_float_list(w_means, "w_means", 1)) | {w_cut})
 if not isinstance(intervals, (list, tuple)) or not intervals:
-    raise ValueError(f"intervals must be a non-empty list of [sigma_lo, sigma_hi] pairs, got {intervals!r}")
+    raise ValueError(f"intervals must be a non-empty list of [sigma_lo, sigma_hi] "
+                     f"pairs, got {intervals!r}")
 for i, iv in enumerate(intervals):
     lo_hi = check_float_list(iv, f"intervals[{i}]", 0)
     if len(lo_hi) != 2 or not lo_hi[0] < lo_hi[1]:
-        raise ValueError(f"intervals[{i}] must be a pair [sigma_lo, sigma_hi] with 0 <= sigma_lo < sigma_hi, got {iv!r}")
+        raise ValueError(f"intervals[{i}] must be a pair [sigma_lo, sigma_hi] with "
+                         f"0 <= sigma_lo < sigma_hi, got {iv!r}")
 intervals = [tuple(float(v) for v in iv) for iv in intervals]
 bins = check_float_list(bins, "bins", 0)
 if len(bins) < 2 or any(a <= b for a, b in zip(bins, bins[1:])):
-    raise ValueError(f"bins must hold at least 2 strictly decreasing σ edges, got {bins!r}")
+    raise ValueError(f"bins must hold at least 2 strictly decreasing σ edges, "
+                     f"got {bins!r}")
 if not isinstance(autoguidance, bool):
     raise ValueError(f"autoguidance must be True or False, got {autoguidance!r}")
 
-# %%
+# %% tags=["hide-input"]
 import math
 
 import torch
 
 from hgutils import experiments, metrics, plots
-from hgutils.guidance import Constant, Cosine, GuidedDenoiser, Interval, Linear, Removed, SeedCosine
+from hgutils.guidance import (Constant, Cosine, GuidedDenoiser, Interval, Linear,
+                              Removed, PresentationCosine)
 from hgutils.report import Table, mean_std, pm
 
-torch.set_num_threads(1)            # small batches: a second thread gains little and loses much on a shared CPU
-S = experiments.ToySetup()          # trees A and AB, 8192 true class-A samples, main/uncond/autoguide, σ grid
+# small batches: a second thread gains little and loses much on a shared CPU
+torch.set_num_threads(1)
+# trees A and AB, 8192 true class-A samples, main/uncond/autoguide, σ grid
+S = experiments.ToySetup()
 seed_list = list(range(seeds))
 GUIDES = {"CFG": S.uncond, "AG": S.autoguide} if autoguidance else {"CFG": S.uncond}
 
@@ -121,19 +131,22 @@ GUIDES = {"CFG": S.uncond, "AG": S.autoguide} if autoguidance else {"CFG": S.unc
 # ## The schedules
 #
 # Each schedule's weight at the 32 sampler steps (`sched.weights(S.sigmas)`), at mean weight 3 for the
-# increasing ones and $w = 3$ for interval and removed; the seed cosine with $w_\text{max} = 5$ is drawn
+# increasing ones and $w = 3$ for interval and removed; the presentation's cosine with $w_\text{max} = 5$ is drawn
 # dashed over the cosine of mean 3.
 
 # %%
-sig = S.sigmas[:-1]                                            # the 32 nonzero noise levels
-show = {"constant": Constant(3), "linear": Linear(3), "cosine": Cosine(3), "seed cosine, w_max = 5": SeedCosine(5)}
+sig = S.sigmas[:-1]                                  # the 32 nonzero noise levels
+show = {"constant": Constant(3), "linear": Linear(3), "cosine": Cosine(3),
+        "presentation's cosine, w_max = 5": PresentationCosine(5)}
 cuts = {"interval (1, 5]": Interval(3, 1, 5), "interval (0, 0.1]": Interval(3, 0, 0.1),
         "removed (0.1, 0.5]": Removed(3, 0.1, 0.5)}
-same = all(a == b for a, b in zip(SeedCosine(5).weights(S.sigmas), Cosine(3).weights(S.sigmas)))
-print(f"seed cosine (w_max = 5) equals cosine (mean 3) at every step: {same}")
+same = all(a == b for a, b in zip(PresentationCosine(5).weights(S.sigmas),
+                                  Cosine(3).weights(S.sigmas)))
+print(f"presentation's cosine (w_max = 5) equals cosine (mean 3) at every step: {same}")
 for name, sc in {**show, **cuts}.items():
     w = sc.weights(S.sigmas)
-    print(f"{name:24s} mean w over the steps {sum(w) / len(w):.3f}, first {w[0]:.2f}, last {w[-1]:.2f}")
+    print(f"{name:32s} mean w over the steps {sum(w) / len(w):.3f}, "
+          f"first {w[0]:.2f}, last {w[-1]:.2f}")
 
 # %%
 def step_axis(ax):
@@ -144,12 +157,14 @@ def step_axis(ax):
 
 fig, axes = plots.figure(11.0, 2.8, ncols=4)
 for (name, sc), c in zip(show.items(), plots.CYCLE):
-    dashed = name.startswith("seed")
-    axes[0].plot(range(32), sc.weights(S.sigmas), color="k" if dashed else c, ls="--" if dashed else "-",
-                 marker="" if dashed else "o", ms=2.5, lw=1.2, label=name)
+    dashed = name.startswith("presentation")
+    axes[0].plot(range(32), sc.weights(S.sigmas), color="k" if dashed else c,
+                 ls="--" if dashed else "-", marker="" if dashed else "o", ms=2.5,
+                 lw=1.2, label=name)
 axes[0].set_title("equal mean weight (w̄ = 3)"), axes[0].legend(fontsize=7)
 for ax, (name, sc), c in zip(axes[1:], cuts.items(), plots.CYCLE[3:]):
-    on = [i for i in range(32) if sc.sigma_lo < float(sig[i]) <= sc.sigma_hi]     # steps inside (σ_lo, σ_hi]
+    # steps inside (σ_lo, σ_hi]
+    on = [i for i in range(32) if sc.sigma_lo < float(sig[i]) <= sc.sigma_hi]
     ax.axvspan(on[0] - 0.5, on[-1] + 0.5, color=c, alpha=0.12, lw=0)
     ax.plot(range(32), sc.weights(S.sigmas), color=c, marker="o", ms=2.5, lw=1.2)
     ax.set_title(f"{name}, w = 3")
@@ -165,11 +180,13 @@ for ax in axes:
 # computed once).
 
 # %%
-R, X = {}, {}                      # results {key: {metric: [per seed]}} and seed-0 samples {key: [N, 2]}
+# results {key: {metric: [per seed]}} and seed-0 samples {key: [N, 2]}
+R, X = {}, {}
 
 
 def run(key, guide, w):
-    """Sample main guided by GUIDES[guide] with weight or schedule w, for every seed, and measure."""
+    """Sample main guided by GUIDES[guide] with weight or schedule w, for every seed,
+    and measure."""
     den = GuidedDenoiser(S.main, GUIDES[guide], w, sigmas=S.sigmas)
     for seed in seed_list:
         x = S.sample(den, n_samples, seed)
@@ -178,12 +195,12 @@ def run(key, guide, w):
             R.setdefault(key, {}).setdefault(k, []).append(v)
 
 
-run("none", "CFG", 1.0)                                        # w = 1: the main model alone
+run("none", "CFG", 1.0)                              # w = 1: the main model alone
 
 # %% [markdown]
 # ## Increasing schedules at equal mean weight
 #
-# Constant, linear and cosine CFG at each mean weight $\bar w$ of `w_means` (the seed cosine needs no
+# Constant, linear and cosine CFG at each mean weight $\bar w$ of `w_means` (the presentation's cosine needs no
 # runs of its own: with $w_\text{max} = 2\bar w - 1$ it is the cosine row, with $w_\text{max} = \bar w$ it is
 # the cosine of mean $(1 + \bar w)/2$). For autoguidance, the same three schedules at $\bar w$ = `w_cut`.
 
@@ -197,8 +214,9 @@ if autoguidance:
         run(("AG", name, w_cut), "AG", make(w_cut))
 
 # %%
-COLS = [("precision", "precision"), ("recall", "recall"), ("outlier_rate", "outlier rate"),
-        ("branch_tv", "branch TV"), ("leaves", "leaves"), ("sw2", "SW₂")]
+COLS = [("precision", "precision"), ("recall", "recall"),
+        ("outlier_rate", "outlier rate"), ("branch_tv", "branch TV"),
+        ("leaves", "leaves"), ("sw2", "SW₂")]
 
 
 def table(rows, title, first="run"):
@@ -209,12 +227,15 @@ def table(rows, title, first="run"):
 
 
 rows = [("no guidance (w = 1)", "none")]
-rows += [(f"CFG {name}, w̄ = {wm:g} (last w = {SCHEDULES[name](wm)(1, 0):g})", ("CFG", name, wm))
+rows += [(f"CFG {name}, w̄ = {wm:g} (last w = {SCHEDULES[name](wm)(1, 0):g})",
+          ("CFG", name, wm))
          for wm in w_means for name in SCHEDULES]
 if autoguidance:
-    rows += [(f"AG {name}, w̄ = {w_cut:g} (last w = {SCHEDULES[name](w_cut)(1, 0):g})", ("AG", name, w_cut))
+    rows += [(f"AG {name}, w̄ = {w_cut:g} (last w = {SCHEDULES[name](w_cut)(1, 0):g})",
+              ("AG", name, w_cut))
              for name in SCHEDULES]
-table(rows, f"equal mean weight: mean ± std over {seeds} seeds, {n_samples} samples each")
+table(rows, f"equal mean weight: mean ± std over {seeds} seeds, "
+            f"{n_samples} samples each")
 
 # %% [markdown]
 # The trade-off plots: fidelity against coverage (precision against recall, up and right is better)
@@ -231,14 +252,16 @@ fig, axes = plots.figure(9.0, 3.6, ncols=2)
 for ax, (mx, my) in zip(axes, (("recall", "precision"), ("branch_tv", "outlier_rate"))):
     for (name, _), c in zip(SCHEDULES.items(), plots.CYCLE):
         keys = [("CFG", name, wm) for wm in w_means]
-        ax.plot([mean(k, mx) for k in keys], [mean(k, my) for k in keys], color=c, lw=1, label=f"CFG {name}")
+        ax.plot([mean(k, mx) for k in keys], [mean(k, my) for k in keys], color=c, lw=1,
+                label=f"CFG {name}")
         ax.scatter([mean(k, mx) for k in keys], [mean(k, my) for k in keys], color=c,
                    s=[8 + 6 * (wm - 1) ** 2 for wm in w_means], zorder=3)
         if autoguidance:
             k = ("AG", name, w_cut)
-            ax.scatter(mean(k, mx), mean(k, my), facecolors="none", edgecolors=c, s=40, zorder=3,
-                       label=f"AG {name}, w̄ = {w_cut:g}")
-    ax.scatter(mean("none", mx), mean("none", my), marker="*", s=90, color="k", zorder=4, label="no guidance")
+            ax.scatter(mean(k, mx), mean(k, my), facecolors="none", edgecolors=c, s=40,
+                       zorder=3, label=f"AG {name}, w̄ = {w_cut:g}")
+    ax.scatter(mean("none", mx), mean("none", my), marker="*", s=90, color="k",
+               zorder=4, label="no guidance")
     ax.set_xlabel(dict(COLS)[mx]), ax.set_ylabel(dict(COLS)[my])
 _ = axes[1].legend(fontsize=7)
 
@@ -249,14 +272,18 @@ _ = axes[1].legend(fontsize=7)
 fig, axes = plots.panels(4 * len(GUIDES), rows=len(GUIDES), size=2.4)
 for row, g in enumerate(GUIDES):
     first = "none" if row == 0 else "truth"
-    for ax, key in zip(axes[4 * row:], [first] + [(g, name, w_cut) for name in SCHEDULES]):
+    for ax, key in zip(axes[4 * row:],
+                       [first] + [(g, name, w_cut) for name in SCHEDULES]):
         plots.tree_density(ax, S.tree)
         if key == "truth":
-            plots.samples(ax, S.reference[:n_samples]), ax.set_title(f"true samples ({n_samples})")
+            plots.samples(ax, S.reference[:n_samples])
+            ax.set_title(f"true samples ({n_samples})")
             continue
         plots.samples(ax, X[key], color=plots.COLORS["main"])
-        ax.set_title("no guidance" if key == "none" else f"{g} {key[1]}, w̄ = {w_cut:g}\n"
-                     f"outliers {R[key]['outlier_rate'][0]:.3f}, recall {R[key]['recall'][0]:.3f}")
+        ax.set_title("no guidance" if key == "none" else
+                     f"{g} {key[1]}, w̄ = {w_cut:g}\n"
+                     f"outliers {R[key]['outlier_rate'][0]:.3f}, "
+                     f"recall {R[key]['recall'][0]:.3f}")
 
 # %% [markdown]
 # ## Guidance in one σ range only
@@ -272,8 +299,10 @@ def n_steps(lo, hi):
 
 for lo, hi in intervals:
     run(("CFG", "interval", lo, hi), "CFG", Interval(w_cut, lo, hi))
-table([("no guidance", "none"), (f"CFG constant w = {w_cut:g}, all 32 steps", ("CFG", "constant", w_cut))]
-      + [(f"CFG w = {w_cut:g} only for σ ∈ ({lo:g}, {hi:g}] ({n_steps(lo, hi)} steps)", ("CFG", "interval", lo, hi))
+table([("no guidance", "none"),
+       (f"CFG constant w = {w_cut:g}, all 32 steps", ("CFG", "constant", w_cut))]
+      + [(f"CFG w = {w_cut:g} only for σ ∈ ({lo:g}, {hi:g}] ({n_steps(lo, hi)} steps)",
+          ("CFG", "interval", lo, hi))
          for lo, hi in intervals],
       f"interval guidance: mean ± std over {seeds} seeds, {n_samples} samples each")
 
@@ -283,7 +312,8 @@ for ax, (lo, hi) in zip(axes, intervals):
     key = ("CFG", "interval", lo, hi)
     plots.tree_density(ax, S.tree)
     plots.samples(ax, X[key], color=plots.COLORS["main"])
-    ax.set_title(f"CFG w = {w_cut:g} for σ ∈ ({lo:g}, {hi:g}]\noutliers {R[key]['outlier_rate'][0]:.3f}, "
+    ax.set_title(f"CFG w = {w_cut:g} for σ ∈ ({lo:g}, {hi:g}]\n"
+                 f"outliers {R[key]['outlier_rate'][0]:.3f}, "
                  f"recall {R[key]['recall'][0]:.3f}")
 
 # %% [markdown]
@@ -296,7 +326,7 @@ for ax, (lo, hi) in zip(axes, intervals):
 # removing it from the high-σ bins should improve the metrics over the constant weight.
 
 # %%
-BINS = list(zip(bins[1:], bins[:-1]))                          # (σ_lo, σ_hi), high σ first
+BINS = list(zip(bins[1:], bins[:-1]))                # (σ_lo, σ_hi), high σ first
 for g in GUIDES:
     for lo, hi in BINS:
         run((g, "removed", lo, hi), g, Removed(w_cut, lo, hi))
@@ -304,8 +334,11 @@ for g in GUIDES:
 rows = []
 for g in GUIDES:
     rows += [(f"{g} constant w = {w_cut:g}", (g, "constant", w_cut))]
-    rows += [(f"{g}, none for σ ∈ ({lo:g}, {hi:g}] ({n_steps(lo, hi)} steps)", (g, "removed", lo, hi)) for lo, hi in BINS]
-table([("no guidance", "none")] + rows, f"guidance removed from one σ bin: mean ± std over {seeds} seeds, {n_samples} samples each")
+    rows += [(f"{g}, none for σ ∈ ({lo:g}, {hi:g}] ({n_steps(lo, hi)} steps)",
+              (g, "removed", lo, hi)) for lo, hi in BINS]
+table([("no guidance", "none")] + rows,
+      f"guidance removed from one σ bin: mean ± std over {seeds} seeds, "
+      f"{n_samples} samples each")
 
 # %%
 fig, axes = plots.figure(11.0, 2.9, ncols=4)
@@ -313,15 +346,19 @@ labels = [f"({lo:g}, {hi:g}]" for lo, hi in BINS]
 for ax, (metric, title) in zip(axes, [COLS[0], COLS[1], COLS[2], COLS[3]]):
     for g, ls in zip(GUIDES, ("-", "--")):
         m = [mean_std(R[(g, "removed", lo, hi)][metric]) for lo, hi in BINS]
-        plots.metric_curve(ax, range(len(BINS)), [a for a, _ in m], [b for _, b in m], color=plots.COLORS["main"], ls=ls)
-        ax.axhline(mean((g, "constant", w_cut), metric), color=plots.COLORS["accent"], lw=1, ls=ls)
+        plots.metric_curve(ax, range(len(BINS)), [a for a, _ in m], [b for _, b in m],
+                           color=plots.COLORS["main"], ls=ls)
+        ax.axhline(mean((g, "constant", w_cut), metric), color=plots.COLORS["accent"],
+                   lw=1, ls=ls)
     ax.axhline(mean("none", metric), color=plots.COLORS["truth"], lw=1, ls=":")
     ax.set_xticks(range(len(BINS)), labels, rotation=45, fontsize=7)
     ax.set_title(title)
 fig.supxlabel("σ range without guidance (early → late)", fontsize=9)
 plots.style_legend(axes[3], dict(zip(GUIDES, ("-", "--"))),
-                   {"one bin removed": plots.COLORS["main"], f"constant w = {w_cut:g}": plots.COLORS["accent"],
-                    "no guidance (dotted)": plots.COLORS["truth"]}, fontsize=6, loc="center right")
+                   {"one bin removed": plots.COLORS["main"],
+                    f"constant w = {w_cut:g}": plots.COLORS["accent"],
+                    "no guidance (dotted)": plots.COLORS["truth"]},
+                   fontsize=6, loc="center right")
 
 # %% [markdown]
 # ## What the numbers say
@@ -330,9 +367,12 @@ plots.style_legend(axes[3], dict(zip(GUIDES, ("-", "--"))),
 
 # %%
 def line(name, key):
-    return (f"{name:34s} precision {mean(key, 'precision'):.3f}  recall {mean(key, 'recall'):.3f}  "
-            f"outliers {mean(key, 'outlier_rate'):.3f}  branch TV {mean(key, 'branch_tv'):.3f}  "
-            f"leaves {mean(key, 'leaves'):.3f}  SW2 {mean(key, 'sw2'):.3f}")
+    return (f"{name}: SW2 {mean(key, 'sw2'):.3f}\n"
+            f"  precision {mean(key, 'precision'):.3f}, "
+            f"recall {mean(key, 'recall'):.3f}, "
+            f"outliers {mean(key, 'outlier_rate'):.3f}, "
+            f"branch TV {mean(key, 'branch_tv'):.3f}, "
+            f"leaves {mean(key, 'leaves'):.3f}")
 
 
 print(line("no guidance", "none"))
@@ -341,12 +381,16 @@ for g in GUIDES:
         for name in SCHEDULES:
             print(line(f"{g} {name} w̄={wm:g}", (g, name, wm)))
 for lo, hi in intervals:
-    print(line(f"CFG w={w_cut:g} only in ({lo:g}, {hi:g}]", ("CFG", "interval", lo, hi)))
+    print(line(f"CFG w={w_cut:g} only in ({lo:g}, {hi:g}]",
+               ("CFG", "interval", lo, hi)))
 for g in GUIDES:
     for lo, hi in BINS:
-        print(line(f"{g} w={w_cut:g}, none in ({lo:g}, {hi:g}]", (g, "removed", lo, hi)))
-print("largest std over the seeds: " + ", ".join(f"{label} {max(mean_std(r[k])[1] for r in R.values()):.3f}"
-                                                 for k, label in COLS))
+        print(line(f"{g} w={w_cut:g}, none in ({lo:g}, {hi:g}]",
+                   (g, "removed", lo, hi)))
+largest = [f"{label} {max(mean_std(r[k])[1] for r in R.values()):.3f}"
+           for k, label in COLS]
+print("largest std over the seeds: " + ", ".join(largest[:3]) + ",")
+print("  " + ", ".join(largest[3:]))
 
 # %% [markdown]
 # All numbers are means over the 3 seeds. The seed spread (one standard deviation, last line above) is
@@ -364,7 +408,7 @@ print("largest std over the seeds: " + ", ".join(f"{label} {max(mean_std(r[k])[1
 # every CFG run stays far below the recall of no guidance (0.963). In the outlier–TV plane the
 # increasing schedules fall on or just above the line through the constant weights: there they act
 # like a smaller constant weight. In the precision–recall plane they all reach a precision
-# (0.943–0.956) above that of every constant weight tried (at most 0.939, at $w = 2$). The seed's cosine is the cosine schedule: with $w_\text{max}$ equal to a constant
+# (0.943–0.956) above that of every constant weight tried (at most 0.939, at $w = 2$). The presentation's cosine is the cosine schedule: with $w_\text{max}$ equal to a constant
 # weight it is the cosine of mean $(1 + w_\text{max})/2$, so $w_\text{max} = 3$ is the $\bar w = 2$ row —
 # better than constant $w = 3$ on every metric (precision 0.954 against 0.928, recall 0.648 against
 # 0.432, outliers 0.066 against 0.144, branch TV 0.083 against 0.343), partly because it guides less.
@@ -415,7 +459,7 @@ print("largest std over the seeds: " + ", ".join(f"{label} {max(mean_std(r[k])[1
 # ## Explore
 #
 # Pick a schedule and a guide, move the weight (the mean $\bar w$ for constant, linear and cosine;
-# $w_\text{max}$ for the seed cosine; $w$ inside or outside the σ range for interval and removed) and the
+# $w_\text{max}$ for the presentation's cosine; $w$ inside or outside the σ range for interval and removed) and the
 # σ range of interval and removed. The samples (2048, seed 0) are redrawn with their metrics, beside
 # the schedule's weight over the steps.
 
@@ -428,36 +472,46 @@ from hgutils.widgets import explore
 def make_schedule(schedule, w, lo, hi):
     if schedule in ("interval", "removed"):
         return (Interval if schedule == "interval" else Removed)(w, lo, hi)
-    return {"constant": Constant, "linear": Linear, "cosine": Cosine, "seed cosine": SeedCosine}[schedule](w)
+    return {"constant": Constant, "linear": Linear, "cosine": Cosine,
+            "presentation's cosine": PresentationCosine}[schedule](w)
 
 
-def view_schedule(schedule="cosine", guide="CFG", w=3.0, log10_sigma_lo=-1.0, log10_sigma_hi=0.7):
+def view_schedule(schedule="cosine", guide="CFG", w=3.0, log10_sigma_lo=-1.0,
+                  log10_sigma_hi=0.7):
     lo, hi = 10 ** log10_sigma_lo, 10 ** log10_sigma_hi
     if schedule in ("interval", "removed") and not lo < hi:
         print("σ_lo must be below σ_hi")
         return
     sc = make_schedule(schedule, w, lo, hi)
-    x = S.sample(GuidedDenoiser(S.main, {"CFG": S.uncond, "AG": S.autoguide}[guide], sc, sigmas=S.sigmas), 2048, seed=0)
+    guide_model = {"CFG": S.uncond, "AG": S.autoguide}[guide]
+    x = S.sample(GuidedDenoiser(S.main, guide_model, sc, sigmas=S.sigmas), 2048, seed=0)
     m = S.metrics(x)
     fig, axes = plots.figure(7.0, 3.2, ncols=2)
     plots.tree_density(axes[0], S.tree)
     plots.samples(axes[0], x, color=plots.COLORS["main"])
-    axes[0].set_title(f"{guide}, {sc!r}\nprecision {m['precision']:.3f}, recall {m['recall']:.3f}, "
-                      f"outliers {m['outlier_rate']:.3f}\nbranch TV {m['branch_tv']:.3f}, leaves {m['leaves']:.2f}, "
+    axes[0].set_title(f"{guide}, {sc!r}\n"
+                      f"precision {m['precision']:.3f}, recall {m['recall']:.3f}, "
+                      f"outliers {m['outlier_rate']:.3f}\n"
+                      f"branch TV {m['branch_tv']:.3f}, leaves {m['leaves']:.2f}, "
                       f"SW₂ {m['sw2']:.3f}", fontsize=8)
     w_steps = sc.weights(S.sigmas)
     axes[1].plot(range(32), w_steps, marker="o", ms=2.5, color=plots.COLORS["main"])
     axes[1].axhline(1, color=plots.COLORS["truth"], lw=0.8, ls=":")
-    step_axis(axes[1]), axes[1].set_title(f"w over the steps (mean {sum(w_steps) / 32:.2f})")
+    step_axis(axes[1])
+    axes[1].set_title(f"w over the steps (mean {sum(w_steps) / 32:.2f})")
     plots.plt.show()
 
 
 explore(view_schedule,
-        schedule=W.Dropdown(options=["constant", "linear", "cosine", "seed cosine", "interval", "removed"], value="cosine"),
+        schedule=W.Dropdown(options=["constant", "linear", "cosine",
+                                     "presentation's cosine", "interval", "removed"],
+                            value="cosine"),
         guide=W.Dropdown(options=["CFG", "AG"], value="CFG"),
         w=W.FloatSlider(value=3.0, min=1.0, max=8.0, step=0.5, description="w"),
-        log10_sigma_lo=W.FloatSlider(value=-1.0, min=-3.0, max=0.7, step=0.1, description="log10 σ_lo"),
-        log10_sigma_hi=W.FloatSlider(value=0.7, min=-2.7, max=0.7, step=0.1, description="log10 σ_hi"))
+        log10_sigma_lo=W.FloatSlider(value=-1.0, min=-3.0, max=0.7, step=0.1,
+                                     description="log10 σ_lo"),
+        log10_sigma_hi=W.FloatSlider(value=0.7, min=-2.7, max=0.7, step=0.1,
+                                     description="log10 σ_hi"))
 
 # %% [markdown]
 # ## References

@@ -31,8 +31,8 @@
 # $$
 #
 # with main model $p_1$ and guide $p_0$; $w = 1$ ($\gamma = 0$) is no guidance. At each $\sigma$ this is
-# the score of $p_w \propto p_1\,(p_1/p_0)^{\gamma}$: the seed presentation's $p_1(p_1/p_0)^{w}$ is the same
-# formula with its exponent called $w$, i.e. its $w$ is our $\gamma$. The weight is constant over the 32
+# the score of $p_w \propto p_1\,(p_1/p_0)^{\gamma}$: the $p_1(p_1/p_0)^{w}$ of the presentation
+# {cite}`seo2025guidance` is the same formula with its exponent called $w$, i.e. its $w$ is our $\gamma$. The weight is constant over the 32
 # sampler steps in this chapter. The metrics, all against true class-A samples: **outlier rate** (share
 # of samples below the log-density level that holds 99% of the true mass; true samples ≈ 0.01);
 # **precision** and **recall** with $k = 3$ nearest-neighbour manifolds {cite}`kynkaanniemi2019precision`
@@ -42,16 +42,16 @@
 # that receive at least one sample; **leakage**, the share of samples whose most likely class is B.
 
 # %% tags=["parameters"]
-w_list = [1.5, 2, 3, 4, 6]   # guidance weights of the sweep, both methods (w = 1 is always added)
+w_list = [1.5, 2, 3, 4, 6]   # weights of the sweep, both methods (w = 1 always added)
 w_autoguide = 3.0         # reference weight of autoguidance (the paper's toy example)
 w_cfg = 4.0               # reference weight of CFG
 oracle_w_list = [2, 3]    # weights of the exact-main experiment
 n_samples = 4096          # samples per run (sweep)
-n_oracle = 2048           # samples per run (exact-main experiment: the oracle is slower)
+n_oracle = 2048           # samples per run (exact-main experiment: the oracle is slow)
 seeds = 3                 # runs (seeds 0, 1, …) behind every mean ± std
 sigma_view = 0.05         # noise level of the density and score pictures
 
-# %%
+# %% tags=["hide-input"]
 from hgutils.params import check_float, check_float_list, check_int
 
 w_list = check_float_list(w_list, "w_list", 0)
@@ -63,22 +63,25 @@ n_oracle = check_int(n_oracle, "n_oracle", 16)
 seeds = check_int(seeds, "seeds", 1)
 sigma_view = check_float(sigma_view, "sigma_view", 0, 5.0, low_open=True)
 
-# %%
+# %% tags=["hide-input"]
 import torch
 
 from hgutils import experiments, plots
 from hgutils.guidance import GuidedDenoiser
 from hgutils.report import Table, mean_std, pm
 
-torch.set_num_threads(1)                     # small batches: a second thread buys little and suffers most on a shared CPU
-S = experiments.ToySetup()                   # trees, true samples, the three reference models, the σ grid
+# small batches: a second thread buys little and suffers most on a shared CPU
+torch.set_num_threads(1)
+# trees, true samples, the three reference models, the σ grid
+S = experiments.ToySetup()
 seed_list = list(range(seeds))
 ws_ag = sorted({1.0, *w_list, w_autoguide})      # autoguidance sweep
 ws_cfg = sorted({1.0, *w_list, w_cfg})           # CFG sweep
-GUIDES = {"autoguide": S.autoguide, "unconditional": S.uncond, "exact two-class tree": S.tree_ab}
+GUIDES = {"autoguide": S.autoguide, "unconditional": S.uncond,
+          "exact two-class tree": S.tree_ab}
 METHOD = {"autoguidance": "autoguide", "CFG": "unconditional"}
-COL = {"no guidance": plots.COLORS["main"], "CFG": plots.COLORS["accent"], "autoguidance": plots.CYCLE[4],
-       "true samples": plots.COLORS["truth"]}
+COL = {"no guidance": plots.COLORS["main"], "CFG": plots.COLORS["accent"],
+       "autoguidance": plots.CYCLE[4], "true samples": plots.COLORS["truth"]}
 
 # %% [markdown]
 # ## Setup: the same distribution, a worse model
@@ -98,10 +101,12 @@ COL = {"no guidance": plots.COLORS["main"], "CFG": plots.COLORS["accent"], "auto
 # %%
 score_sigmas = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
 gen = torch.Generator().manual_seed(3)
-probe = {}                                   # σ → (exact score, main, autoguide, unconditional) at points ~ p(x; σ)
+# σ → (exact score, main, autoguide, unconditional) at points ~ p(x; σ)
+probe = {}
 for s in score_sigmas:
     x = S.tree.sample(4096, s, generator=gen)
-    probe[s] = (S.tree.score(x, s), S.main.score(x, s), S.autoguide.score(x, s), S.uncond.score(x, s))
+    probe[s] = (S.tree.score(x, s), S.main.score(x, s), S.autoguide.score(x, s),
+                S.uncond.score(x, s))
 
 
 def rel_err(v, exact):
@@ -109,7 +114,8 @@ def rel_err(v, exact):
 
 
 Table(["σ", "e(σ) main", "e(σ) autoguide", "autoguide / main"],
-      [(s, f"{rel_err(m, e):.2g}", f"{rel_err(a, e):.2g}", f"{rel_err(a, e) / rel_err(m, e):.1f}")
+      [(s, f"{rel_err(m, e):.2g}", f"{rel_err(a, e):.2g}",
+        f"{rel_err(a, e) / rel_err(m, e):.1f}")
        for s, (e, m, a, _) in probe.items()])
 
 # %% [markdown]
@@ -128,12 +134,14 @@ x_cfg = S.sample(cfg_ref, n_samples, seed=0)
 
 fig, axes = plots.panels(6, rows=2, size=2.6)
 plots.tree_density(axes[0], S.tree); axes[0].set_title("ground truth p_data (class A)")
-for ax, x, title in ((axes[1], x_none, "no guidance"), (axes[2], x_cfg, f"CFG, w = {w_cfg:g}"),
+for ax, x, title in ((axes[1], x_none, "no guidance"),
+                     (axes[2], x_cfg, f"CFG, w = {w_cfg:g}"),
                      (axes[3], x_ag, f"autoguidance, w = {w_autoguide:g}")):
     plots.tree_density(ax, S.tree, filled=False)
     plots.samples(ax, x, size=0.8)
     ax.set_title(title)
-for ax, traj, title in ((axes[4], traj_none, "paths, no guidance"), (axes[5], traj_ag, f"paths, autoguidance w = {w_autoguide:g}")):
+for ax, traj, title in ((axes[4], traj_none, "paths, no guidance"),
+                        (axes[5], traj_ag, f"paths, autoguidance w = {w_autoguide:g}")):
     plots.tree_density(ax, S.tree, filled=False)
     plots.trajectories(ax, traj, n=48)
     ax.set_title(title)
@@ -156,10 +164,13 @@ fig, axes = plots.panels(6, rows=2, size=2.6)
 rows = [
     (S.main.logp, S.main.score, C["main"], "main p₁"),
     (S.autoguide.logp, S.autoguide.score, C["guide"], "autoguide p₀"),
-    (diff(S.main.logp, S.autoguide.logp), diff(S.main.score, S.autoguide.score), C["ratio"], "ratio p₁/p₀ (autoguidance)"),
-    (S.tree.logp, diff(S.tree.score, S.main.score), C["truth"], "exact p, arrows: main's error s − s₁"),
+    (diff(S.main.logp, S.autoguide.logp), diff(S.main.score, S.autoguide.score),
+     C["ratio"], "ratio p₁/p₀ (autoguidance)"),
+    (S.tree.logp, diff(S.tree.score, S.main.score), C["truth"],
+     "exact p, arrows: main's error s − s₁"),
     (S.uncond.logp, S.uncond.score, C["guide"], "unconditional p₀ (CFG)"),
-    (diff(S.main.logp, S.uncond.logp), diff(S.main.score, S.uncond.score), C["ratio"], "ratio p₁/p₀ (CFG)"),
+    (diff(S.main.logp, S.uncond.logp), diff(S.main.score, S.uncond.score), C["ratio"],
+     "ratio p₁/p₀ (CFG)"),
 ]
 for ax, (logp, score, color, title) in zip(axes, rows):
     plots.density(ax, logp, s_view, color=color)
@@ -196,15 +207,20 @@ def alignment(e, d):
 
 from hgutils import metrics
 
-is_outlier = S.tree.logp(x_none) < metrics.log_density_level(S.tree, S.reference)   # paths ending off the tree
+# paths ending off the tree
+is_outlier = S.tree.logp(x_none) < metrics.log_density_level(S.tree, S.reference)
 align_steps = list(range(0, len(S.sigmas) - 1, 3))
-corr = Table(["step", "σ", "e main", "cos AG", "cos AG (outlier paths)", "γ* AG (outlier paths)", "cos CFG",
-              "cos CFG (outlier paths)", f"e AG w={w_autoguide:g} / e main", f"e CFG w={w_cfg:g} / e main"],
-             title=f"along the unguided paths (seed 0; {int(is_outlier.sum())} of {n_samples} end as outliers)")
-cos_curves = {(g, part): [] for g in ("autoguidance", "CFG") for part in ("all paths", "outlier paths")}
+corr = Table(["step", "σ", "e main", "cos AG", "cos AG (outlier paths)",
+              "γ* AG (outlier paths)", "cos CFG", "cos CFG (outlier paths)",
+              f"e AG w={w_autoguide:g} / e main", f"e CFG w={w_cfg:g} / e main"],
+             title=f"along the unguided paths (seed 0; {int(is_outlier.sum())} of "
+                   f"{n_samples} end as outliers)")
+cos_curves = {(g, part): [] for g in ("autoguidance", "CFG")
+              for part in ("all paths", "outlier paths")}
 for i in align_steps:
     s, p = float(S.sigmas[i]), traj_none[i]
-    exact, s1, s0, su = S.tree.score(p, s), S.main.score(p, s), S.autoguide.score(p, s), S.uncond.score(p, s)
+    exact, s1 = S.tree.score(p, s), S.main.score(p, s)
+    s0, su = S.autoguide.score(p, s), S.uncond.score(p, s)
     e, d_ag, d_cfg = exact - s1, s1 - s0, s1 - su
     c_ag, _ = alignment(e, d_ag)
     c_ag_o, g_ag_o = alignment(e[is_outlier], d_ag[is_outlier])
@@ -213,8 +229,10 @@ for i in align_steps:
     for key, v in zip(cos_curves, (c_ag, c_ag_o, c_cfg, c_cfg_o)):
         cos_curves[key].append(v)
     e1 = rel_err(s1, exact)
-    corr.add(i, f"{s:.3g}", f"{e1:.2g}", f"{c_ag:.2f}", f"{c_ag_o:.2f}", f"{g_ag_o:.2f}", f"{c_cfg:.2f}", f"{c_cfg_o:.2f}",
-             f"{rel_err(s1 + (w_autoguide - 1) * d_ag, exact) / e1:.2g}", f"{rel_err(s1 + (w_cfg - 1) * d_cfg, exact) / e1:.2g}")
+    corr.add(i, f"{s:.3g}", f"{e1:.2g}", f"{c_ag:.2f}", f"{c_ag_o:.2f}",
+             f"{g_ag_o:.2f}", f"{c_cfg:.2f}", f"{c_cfg_o:.2f}",
+             f"{rel_err(s1 + (w_autoguide - 1) * d_ag, exact) / e1:.2g}",
+             f"{rel_err(s1 + (w_cfg - 1) * d_cfg, exact) / e1:.2g}")
 
 fig, (ax,) = plots.figure(5.5, 2.8)
 for (g, part), v in cos_curves.items():
@@ -248,7 +266,7 @@ for method, ws in (("autoguidance", ws_ag), ("CFG", ws_cfg)):
     for w in ws:
         if w != 1:
             sweep[method][w] = run(S.main, GUIDES[METHOD[method]], w, n_samples)
-floor = S.floor(seed_list, n_samples)          # fresh true samples: the floor of every metric
+floor = S.floor(seed_list, n_samples)    # fresh true samples: the floor of every metric
 
 # %%
 m = lambda r, k: mean_std(r[k])[0]
@@ -260,28 +278,34 @@ for ax, (kx, ky) in zip(axes, (("recall", "precision"), ("branch_tv", "outlier_r
         ax.plot(xs, ys, "-o", ms=3, lw=1.2, color=COL[method], label=method)
         for w, a, b in zip(ws, xs, ys):
             if w != 1:
-                ax.annotate(f"{w:g}", (a, b), textcoords="offset points", xytext=(3, 3), fontsize=7, color=COL[method])
-    ax.plot(m(none, kx), m(none, ky), "s", ms=6, color=COL["no guidance"], label="no guidance (w = 1)")
-    ax.plot(m(floor, kx), m(floor, ky), "*", ms=9, color=COL["true samples"], label="true samples")
+                ax.annotate(f"{w:g}", (a, b), textcoords="offset points", xytext=(3, 3),
+                            fontsize=7, color=COL[method])
+    ax.plot(m(none, kx), m(none, ky), "s", ms=6, color=COL["no guidance"],
+            label="no guidance (w = 1)")
+    ax.plot(m(floor, kx), m(floor, ky), "*", ms=9, color=COL["true samples"],
+            label="true samples")
     ax.set_xlabel(kx.replace("_", " ")), ax.set_ylabel(ky.replace("_", " "))
 axes[0].set_title("precision vs recall (up and right is better)")
 axes[1].set_title("outliers vs branch TV (down and left is better)")
 _ = axes[1].legend(fontsize=7)
 
 # %%
-COLS = [("outlier_rate", "outlier rate"), ("precision", "precision"), ("recall", "recall"),
-        ("branch_tv", "branch TV"), ("leaves", "leaves"), ("leakage", "leakage"), ("sw2", "SW₂")]
+COLS = [("outlier_rate", "outlier rate"), ("precision", "precision"),
+        ("recall", "recall"), ("branch_tv", "branch TV"), ("leaves", "leaves"),
+        ("leakage", "leakage"), ("sw2", "SW₂")]
 
 
 def row(label, r):
     return [label] + [pm(r[k], "{:.4f}" if k == "sw2" else "{:.3f}") for k, _ in COLS]
 
 
-ref_table = Table(["samples"] + [c for _, c in COLS], title=f"mean ± std over {seeds} seeds, {n_samples} samples each")
+ref_table = Table(["samples"] + [c for _, c in COLS],
+                  title=f"mean ± std over {seeds} seeds, {n_samples} samples each")
 ref_table.add(*row("true samples", floor))
 ref_table.add(*row("no guidance (w = 1)", none))
 ref_table.add(*row(f"CFG, w = {w_cfg:g}", sweep["CFG"][w_cfg]))
-ref_table.add(*row(f"autoguidance, w = {w_autoguide:g}", sweep["autoguidance"][w_autoguide]))
+ref_table.add(*row(f"autoguidance, w = {w_autoguide:g}",
+                   sweep["autoguidance"][w_autoguide]))
 ref_table
 
 # %%
@@ -289,26 +313,30 @@ sweep_table = Table(["w", "method"] + [c for _, c in COLS], title="the whole swe
 for w in sorted(set(ws_ag) | set(ws_cfg)):
     for method in ("autoguidance", "CFG"):
         if w in sweep[method] and not (w == 1 and method == "CFG"):
-            sweep_table.add(f"{w:g}", method if w != 1 else "none", *row("", sweep[method][w])[1:])
+            sweep_table.add(f"{w:g}", method if w != 1 else "none",
+                            *row("", sweep[method][w])[1:])
 sweep_table
 
 # %% [markdown]
-# **Where do the samples go?** The seed presentation says of CFG "samples are concentrated on
+# **Where do the samples go?** The presentation says of CFG "samples are concentrated on
 # specific branches" and of autoguidance "distributed evenly among branches but still concentrated on
 # specific branches". The shares of the 9 bins behind the branch TV (8 subtrees rooted at depth 3, in
 # the tree's depth-first order, and the trunk), for the samples of the reference picture (seed 0):
 
 # %%
 def subtree_shares(x, tree, depth=3):
-    """Share of samples in each subtree rooted at `depth` (+ one bin for the trunk), and the true shares."""
+    """Share of samples in each subtree rooted at `depth` (+ one bin for the trunk), and
+    the true shares."""
     pos = {b.index: i for i, b in enumerate(tree.branches)}
     def root(b):
         while b.depth > depth:
             b = tree.branches[pos[b.parent]]
         return b.index if b.depth == depth else None
     roots = sorted({root(b) for b in tree.branches} - {None})
-    bin_of = torch.tensor([roots.index(root(b)) if root(b) is not None else len(roots) for b in tree.branches])
-    mass = torch.zeros(len(tree.branches), dtype=torch.float64).index_add_(0, tree.branch_of, tree.log_phi.exp())
+    bin_of = torch.tensor([roots.index(root(b)) if root(b) is not None else len(roots)
+                           for b in tree.branches])
+    mass = torch.zeros(len(tree.branches), dtype=torch.float64).index_add_(
+        0, tree.branch_of, tree.log_phi.exp())
     true = torch.zeros(len(roots) + 1, dtype=torch.float64).index_add_(0, bin_of, mass)
     b = tree.branch_logp(x).argmax(1)
     counts = torch.bincount(bin_of[b], minlength=len(roots) + 1).double()
@@ -316,20 +344,24 @@ def subtree_shares(x, tree, depth=3):
 
 
 shares = {}
-for name, x in (("no guidance", x_none), (f"CFG w = {w_cfg:g}", x_cfg), (f"autoguidance w = {w_autoguide:g}", x_ag)):
+for name, x in (("no guidance", x_none), (f"CFG w = {w_cfg:g}", x_cfg),
+                (f"autoguidance w = {w_autoguide:g}", x_ag)):
     shares[name], true_share = subtree_shares(x, S.tree)
 labels = [str(i + 1) for i in range(len(true_share) - 1)] + ["trunk"]
 fig, (ax,) = plots.figure(7.0, 2.6)
 width = 0.2
 for j, (name, v) in enumerate([("true mass", true_share)] + list(shares.items())):
     color = COL["true samples"] if j == 0 else COL[name.split(" w")[0]]
-    ax.bar([i + (j - 1.5) * width for i in range(len(labels))], v.numpy(), width, color=color, label=name)
-ax.set_xticks(range(len(labels)), labels), ax.set_xlabel("subtree (depth 3)"), ax.set_ylabel("share of samples")
+    ax.bar([i + (j - 1.5) * width for i in range(len(labels))], v.numpy(), width,
+           color=color, label=name)
+ax.set_xticks(range(len(labels)), labels), ax.set_xlabel("subtree (depth 3)")
+ax.set_ylabel("share of samples")
 _ = ax.legend(fontsize=7, ncols=2)
 
 # %%
 Table(["bin"] + ["true mass"] + list(shares),
-      [(l, f"{t:.3f}", *(f"{v[i]:.3f}" for v in shares.values())) for i, (l, t) in enumerate(zip(labels, true_share))])
+      [(l, f"{t:.3f}", *(f"{v[i]:.3f}" for v in shares.values()))
+       for i, (l, t) in enumerate(zip(labels, true_share))])
 
 # %% [markdown]
 # ## Correction or sharpening? Guidance on the exact model
@@ -351,21 +383,26 @@ for main_name, main in MAINS.items():
             if w != 1:
                 ora[main_name, guide_name, w] = run(main, guide, w, n_oracle)
 
-ora_table = Table(["main", "guide", "w"] + [c for _, c in COLS[:5]], title=f"mean ± std over {seeds} seeds, {n_oracle} samples each")
+ora_table = Table(["main", "guide", "w"] + [c for _, c in COLS[:5]],
+                  title=f"mean ± std over {seeds} seeds, {n_oracle} samples each")
 for (main_name, guide_name, w), r in ora.items():
     ora_table.add(main_name, guide_name, f"{w:g}", *row("", r)[1:6])
 ora_table
 
 # %%
 fig, axes = plots.figure(9.0, 3.0, ncols=3)
-gcol = {"autoguide": COL["autoguidance"], "unconditional": COL["CFG"], "exact two-class tree": plots.COLORS["guide"]}
-for ax, (k, label) in zip(axes, (("outlier_rate", "outlier rate"), ("recall", "recall"), ("branch_tv", "branch TV"))):
+gcol = {"autoguide": COL["autoguidance"], "unconditional": COL["CFG"],
+        "exact two-class tree": plots.COLORS["guide"]}
+for ax, (k, label) in zip(axes, (("outlier_rate", "outlier rate"), ("recall", "recall"),
+                                 ("branch_tv", "branch TV"))):
     for main_name, ls in zip(MAINS, ("-", "--")):
         for guide_name in GUIDES:
             ws = [1.0] + [w for w in oracle_w_list if w != 1]
-            r = [ora[main_name, "none", 1.0]] + [ora[main_name, guide_name, w] for w in ws[1:]]
+            r = ([ora[main_name, "none", 1.0]]
+                 + [ora[main_name, guide_name, w] for w in ws[1:]])
             ms = [mean_std(v[k]) for v in r]
-            plots.metric_curve(ax, ws, [a for a, _ in ms], [b for _, b in ms], color=gcol[guide_name], ls=ls)
+            plots.metric_curve(ax, ws, [a for a, _ in ms], [b for _, b in ms],
+                               color=gcol[guide_name], ls=ls)
     ax.set_xlabel("w"), ax.set_title(label)
 plots.style_legend(axes[0], {"network main": "-", "exact main": "--"}, gcol, fontsize=7)
 
@@ -377,42 +414,54 @@ plots.style_legend(axes[0], {"network main": "-", "exact main": "--"}, gcol, fon
 # %%
 mo = lambda r, k="outlier_rate": mean_std(r[k])[0]
 ag, cf = sweep["autoguidance"], sweep["CFG"]
-excess = mo(none) - mo(floor)                 # the unguided model's outliers above those of true samples
+excess = mo(none) - mo(floor)      # the unguided outliers above those of true samples
 w_best = min((w for w in ws_ag if w != 1), key=lambda w: mo(ag[w]))
-print(f"outlier rate: true samples {mo(floor):.3f}, no guidance {mo(none):.3f}; autoguidance w={w_autoguide:g} "
-      f"{mo(ag[w_autoguide]):.3f} (removes {(mo(none) - mo(ag[w_autoguide])) / excess:.0%} of the excess), "
-      f"lowest {mo(ag[w_best]):.3f} at w={w_best:g} ({(mo(none) - mo(ag[w_best])) / excess:.0%}); "
-      f"CFG w={w_cfg:g} {mo(cf[w_cfg]):.3f}, lowest {min(mo(r) for r in cf.values()):.3f}")
+print(f"outlier rate: true samples {mo(floor):.3f}, no guidance {mo(none):.3f}")
+print(f"  autoguidance w={w_autoguide:g} {mo(ag[w_autoguide]):.3f} "
+      f"(removes {(mo(none) - mo(ag[w_autoguide])) / excess:.0%} of the excess), "
+      f"lowest {mo(ag[w_best]):.3f} at w={w_best:g} "
+      f"({(mo(none) - mo(ag[w_best])) / excess:.0%})")
+print(f"  CFG w={w_cfg:g} {mo(cf[w_cfg]):.3f}, "
+      f"lowest {min(mo(r) for r in cf.values()):.3f}")
 for k in ("precision", "recall", "branch_tv", "leaves", "leakage"):
-    print(f"{k:10s} true {mo(floor, k):.3f}  none {mo(none, k):.3f}  AG w={w_autoguide:g} {mo(ag[w_autoguide], k):.3f}  "
+    print(f"{k:10s} true {mo(floor, k):.3f}  none {mo(none, k):.3f}  "
+          f"AG w={w_autoguide:g} {mo(ag[w_autoguide], k):.3f}  "
           f"CFG w={w_cfg:g} {mo(cf[w_cfg], k):.3f}")
-w_cp = max(cf, key=lambda w: mo(cf[w], "precision"))                       # CFG's most precise weight
+w_cp = max(cf, key=lambda w: mo(cf[w], "precision"))      # CFG's most precise weight
 w_ap = min(w for w in ws_ag if mo(ag[w], "precision") >= mo(cf[w_cp], "precision"))
-print(f"matched precision: CFG's best {mo(cf[w_cp], 'precision'):.3f} (w={w_cp:g}); autoguidance reaches "
-      f"{mo(ag[w_ap], 'precision'):.3f} at w={w_ap:g}")
+print(f"matched precision: CFG's best {mo(cf[w_cp], 'precision'):.3f} (w={w_cp:g}); "
+      f"autoguidance reaches {mo(ag[w_ap], 'precision'):.3f} at w={w_ap:g}")
 for lab, r in ((f"  CFG w={w_cp:g}", cf[w_cp]), (f"  AG  w={w_ap:g}", ag[w_ap])):
-    print(lab, ", ".join(f"{k} {mo(r, k):.3f}" for k in ("outlier_rate", "recall", "branch_tv", "leaves")))
+    print(lab, ", ".join(f"{k} {mo(r, k):.3f}"
+                         for k in ("outlier_rate", "recall", "branch_tv", "leaves")))
 for name, v in shares.items():
-    print(f"{name:20s} subtree share / true mass: max x{float((v / true_share)[:-1].max()):.2f}, "
+    print(f"{name:20s} subtree share / true mass: "
+          f"max x{float((v / true_share)[:-1].max()):.2f}, "
           f"min x{float((v / true_share)[:-1].min()):.2f}")
 sig_a = [float(S.sigmas[i]) for i in align_steps]
 for g in ("autoguidance", "CFG"):
     v, vo = cos_curves[g, "all paths"], cos_curves[g, "outlier paths"]
     k = max(range(len(vo)), key=lambda j: vo[j])
-    print(f"{g}: cos(main's error, d) on all paths {min(v):.2f} .. {max(v):.2f}; on outlier paths at most "
-          f"{vo[k]:.2f} (σ = {sig_a[k]:.3g}), i.e. at best γ* {vo[k] ** 2:.0%} of the error there")
+    print(f"{g}: cos(main's error, d) on all paths {min(v):.2f} .. {max(v):.2f};")
+    print(f"  on outlier paths at most {vo[k]:.2f} (σ = {sig_a[k]:.3g}), "
+          f"i.e. at best γ* {vo[k] ** 2:.0%} of the error there")
 ratios = [float(r[8]) for r in corr.rows]
-print(f"AG w={w_autoguide:g}: score error / main's error on the paths {min(ratios):.0f} .. {max(ratios):.0f}")
+print(f"AG w={w_autoguide:g}: score error / main's error on the paths "
+      f"{min(ratios):.0f} .. {max(ratios):.0f}")
 w = max(oracle_w_list)
 for guide_name in GUIDES:
     d = {mn: (ora[mn, "none", 1.0], ora[mn, guide_name, w]) for mn in MAINS}
-    print(f"{guide_name} w={w:g}: " + "; ".join(
-        f"{mn} outliers {mo(a):.3f}->{mo(b):.3f}, recall {mo(a, 'recall'):.3f}->{mo(b, 'recall'):.3f}, "
-        f"TV {mo(a, 'branch_tv'):.3f}->{mo(b, 'branch_tv'):.3f}" for mn, (a, b) in d.items()))
+    print(f"{guide_name} w={w:g}:")
+    for mn, (a, b) in d.items():
+        print(f"  {mn} outliers {mo(a):.3f}->{mo(b):.3f}, "
+              f"recall {mo(a, 'recall'):.3f}->{mo(b, 'recall'):.3f}, "
+              f"TV {mo(a, 'branch_tv'):.3f}->{mo(b, 'branch_tv'):.3f}")
     (na, nb), (oa, ob) = d["network"], d["exact oracle"]
-    print(f"   share of the network's change also seen with the exact main: recall "
-          f"{(mo(oa, 'recall') - mo(ob, 'recall')) / (mo(na, 'recall') - mo(nb, 'recall')):.2f}, branch TV "
-          f"{(mo(ob, 'branch_tv') - mo(oa, 'branch_tv')) / (mo(nb, 'branch_tv') - mo(na, 'branch_tv')):.2f}")
+    rec = (mo(oa, 'recall') - mo(ob, 'recall')) / (mo(na, 'recall') - mo(nb, 'recall'))
+    tv = ((mo(ob, 'branch_tv') - mo(oa, 'branch_tv'))
+          / (mo(nb, 'branch_tv') - mo(na, 'branch_tv')))
+    print("  share of the network's change also seen with the exact main:")
+    print(f"    recall {rec:.2f}, branch TV {tv:.2f}")
 
 # %% [markdown]
 # **Outliers: fewer, not gone.** Autoguidance lowers the unguided model's outlier rate from 0.103 to
@@ -432,7 +481,7 @@ for guide_name in GUIDES:
 # (0.069 against 0.077). On both Pareto planes every CFG weight is beaten, on both axes, by
 # autoguidance at some $w \le 3$.
 #
-# **The seed's two claims, in numbers.** "CFG: concentrated on specific branches" — at $w = 4$ the eight
+# **The presentation's two claims, in numbers.** "CFG: concentrated on specific branches" — at $w = 4$ the eight
 # depth-3 subtrees receive between 0.00× and 4.02× their true mass (subtrees 1, 2 and 8 hold 0.000,
 # 0.002 and 0.000 of the samples, and the trunk 0.225 against its true 0.561). "Autoguidance: distributed evenly
 # among branches but still concentrated on specific branches" — also true: its subtrees get 0.54× to
@@ -473,7 +522,7 @@ for guide_name in GUIDES:
 # direction explains at most 14% of the main model's squared score error on the paths that become
 # outliers, and 91% of its loss of diversity happens just the same to an exact model. It is mostly a
 # sharpening — one that empties the fringe and the thin leaf branches while roughly keeping the balance
-# between subtrees, where CFG's classifier picks a few subtrees. That is the seed presentation's own
+# between subtrees, where CFG's classifier picks a few subtrees. That is the presentation's own
 # opinion ("error correction is just the result of emphasizing the mode"), now measured, and it
 # suggests building the guide as a deliberately *spread-out* version of the main model, as the
 # heavy-tail and sigma-scaling chapters do.
@@ -490,12 +539,16 @@ from hgutils.widgets import explore
 
 
 def view(w=3.0, guide="autoguide", main="network"):
-    x = S.sample(MAINS[main].denoise if w == 1 else GuidedDenoiser(MAINS[main], GUIDES[guide], w), 2048, seed=0)
-    plots.sample_view(S.tree, x, f"{main} main, {guide} guide, w = {w:g}\n" + plots.guidance_text(S.metrics(x)))
+    den = (MAINS[main].denoise if w == 1
+           else GuidedDenoiser(MAINS[main], GUIDES[guide], w))
+    x = S.sample(den, 2048, seed=0)
+    plots.sample_view(S.tree, x, f"{main} main, {guide} guide, w = {w:g}\n"
+                      + plots.guidance_text(S.metrics(x)))
     plots.plt.show()
 
 
-explore(view, w=W.FloatSlider(value=w_autoguide, min=0.0, max=8.0, step=0.25, description="w"),
+explore(view, w=W.FloatSlider(value=w_autoguide, min=0.0, max=8.0, step=0.25,
+                              description="w"),
         guide=W.Dropdown(options=list(GUIDES), value="autoguide"),
         main=W.Dropdown(options=list(MAINS), value="network"))
 

@@ -14,7 +14,7 @@
 # %% [markdown]
 # # 6. Heavy-tail guidance
 #
-# **The question.** The seed presentation proposes to guide with a $p_0$ that targets the *same*
+# **The question.** The presentation {cite}`seo2025guidance` proposes to guide with a $p_0$ that targets the *same*
 # data as the main model $p_1$ but is *more spread out*: the data smoothed with heavy-tailed
 # Student-t noise instead of Gaussian noise,
 #
@@ -44,17 +44,18 @@
 # log space; its kernel score is $-(\nu + d)(x - y)/(\nu\sigma^2 + \lVert x - y\rVert^2)$ with $d = 2$.
 
 # %% tags=["parameters"]
-nu_list = [1, 2, 3, 5, 10]   # tail orders of the sweep (ν = ∞, Gaussian noise, is always added)
+nu_list = [1, 2, 3, 5, 10]   # tail orders of the sweep (ν = ∞, Gaussian, is added)
 w_list = [1.5, 2]            # guidance weights of the sweep
-k_list = [1.0, 1.1, 1.25]    # guide noise scales σ_g = k·σ of the k sweep (at nu_ref, w_ref)
+k_list = [1.0, 1.1, 1.25]    # guide noise scales σ_g = k·σ, k sweep (at nu_ref, w_ref)
 nu_ref = 3.0                 # reference tail order (pictures, k sweep, exact guide)
 w_ref = 2.0                  # reference weight
 n_samples = 4096             # samples per run (sweeps)
-seeds = 2                    # runs (seeds 0, 1, …) behind every mean ± std of the sweeps
-n_oracle = 512               # samples per run with the exact Student-t guide (each of its calls is ~50 mixtures)
+seeds = 2                    # runs (seeds 0, 1, …) behind each mean ± std of the sweeps
+# samples per run with the exact Student-t guide (each of its calls is ~50 mixtures)
+n_oracle = 512
 sigma_view = 0.1             # noise level of the density pictures and the spread table
 
-# %%
+# %% tags=["hide-input"]
 from hgutils.params import check_float, check_float_list, check_int
 
 nu_list = check_float_list(nu_list, "nu_list", 0, low_open=True)
@@ -69,7 +70,7 @@ sigma_view = check_float(sigma_view, "sigma_view", 0, 5.0, low_open=True)
 if nu_ref not in nu_list:
     raise ValueError(f"nu_ref must be one of nu_list {nu_list}, got {nu_ref}")
 
-# %%
+# %% tags=["hide-input"]
 import math
 
 import torch
@@ -78,8 +79,9 @@ from hgutils import experiments, metrics, plots, toy, train
 from hgutils.guidance import Cosine, GuidedDenoiser, heavy_tail
 from hgutils.report import Table, mean_std, pm
 
-torch.set_num_threads(1)                     # small batches: a second thread buys little and suffers most on a shared CPU
-S = experiments.ToySetup()                   # trees, true samples, the reference models, the σ grid
+# small batches: a second thread buys little and suffers most on a shared CPU
+torch.set_num_threads(1)
+S = experiments.ToySetup()      # trees, true samples, the reference models, the σ grid
 seed_list = list(range(seeds))
 NUS = nu_list + [math.inf]
 label = lambda nu: "∞" if math.isinf(nu) else f"{nu:g}"
@@ -87,32 +89,37 @@ label = lambda nu: "∞" if math.isinf(nu) else f"{nu:g}"
 # %% [markdown]
 # ## What $p_0$ looks like
 #
-# The seed's Figure 5 in numbers: a cut across the tree's main branch (through its middle,
+# The presentation's Figure 5 in numbers: a cut across the tree's main branch (through its middle,
 # perpendicular to it), with the clean data, $p_1 = p_\text{data} * \mathcal N(0, \sigma^2)$ and
 # $p_0 = p_\text{data} * \mathcal T_\nu(0, \sigma^2)$ at $\sigma$ = `sigma_view`, on a log scale, and the
 # log-ratio $\log p_1/p_0$ whose gradient is the guidance direction. Below it, the same in 2D for
 # $\nu$ = `nu_ref`.
 
 # %%
-mu0 = S.tree.mu[:8]                                          # the 8 component means of the main branch
+mu0 = S.tree.mu[:8]                          # the 8 component means of the main branch
 centre, along = mu0.mean(0), mu0[-1] - mu0[0]
-across = torch.stack([-along[1], along[0]]) / along.norm()  # unit vector perpendicular to the branch
+across = torch.stack([-along[1], along[0]]) / along.norm()  # unit vector ⟂ the branch
 t = torch.linspace(-1.0, 1.0, 401, dtype=torch.float64)
 cut = centre + t[:, None] * across                           # [401, 2]
-profiles = {"p_data (σ = 0.001)": S.tree.logp(cut, 0.001), f"p₁: Gaussian, σ = {sigma_view:g}": S.tree.logp(cut, sigma_view)}
+profiles = {"p_data (σ = 0.001)": S.tree.logp(cut, 0.001),
+            f"p₁: Gaussian, σ = {sigma_view:g}": S.tree.logp(cut, sigma_view)}
 for nu in (1.0, nu_ref, 10.0):
-    profiles[f"p₀: Student-t ν = {nu:g}, σ = {sigma_view:g}"] = S.tree.logp(cut, sigma_view, nu=nu)
+    profiles[f"p₀: Student-t ν = {nu:g}, σ = {sigma_view:g}"] = S.tree.logp(
+        cut, sigma_view, nu=nu)
 fig, axes = plots.figure(9.0, 3.0, ncols=2)
 colors = [plots.COLORS["truth"], plots.COLORS["main"], *plots.CYCLE[2:5]]
 for (name, lp), c in zip(profiles.items(), colors):
     axes[0].plot(t, lp.clamp(min=-12), color=c, lw=1.2, label=name)
     if name.startswith("p₀"):
-        axes[1].plot(t, profiles[f"p₁: Gaussian, σ = {sigma_view:g}"] - lp, color=c, lw=1.2, label=name.split(",")[0][4:])
-axes[0].set_ylim(-12, None), axes[0].set_xlabel("distance across the main branch"), axes[0].set_ylabel("log density")
+        axes[1].plot(t, profiles[f"p₁: Gaussian, σ = {sigma_view:g}"] - lp, color=c,
+                     lw=1.2, label=name.split(",")[0][4:])
+axes[0].set_ylim(-12, None), axes[0].set_xlabel("distance across the main branch")
+axes[0].set_ylabel("log density")
 axes[1].axhline(0, color="k", lw=0.6)
 axes[1].set_xlabel("distance across the main branch"), axes[1].set_ylabel("log p₁/p₀")
 axes[0].legend(fontsize=6), axes[1].legend(fontsize=7)
-_ = axes[0].set_title("the seed's Figure 5: data, p₁, p₀", fontsize=9), axes[1].set_title("the ratio guidance follows", fontsize=9)
+_ = (axes[0].set_title("the presentation's Figure 5: data, p₁, p₀", fontsize=9),
+     axes[1].set_title("the ratio guidance follows", fontsize=9))
 
 # %%
 t_ref = toy.StudentT(S.tree, nu_ref)
@@ -122,7 +129,8 @@ fig, axes = plots.panels(3, size=2.8)
 for ax, (logp, score, color, title) in zip(axes, [
         (S.tree.logp, S.tree.score, C["main"], "p₁: Gaussian noise"),
         (t_ref.logp, t_ref.score, C["guide"], f"p₀: Student-t, ν = {nu_ref:g}"),
-        (diff(S.tree.logp, t_ref.logp), diff(S.tree.score, t_ref.score), C["ratio"], "ratio p₁/p₀")]):
+        (diff(S.tree.logp, t_ref.logp), diff(S.tree.score, t_ref.score), C["ratio"],
+         "ratio p₁/p₀")]):
     plots.density(ax, logp, sigma_view, color=color, res=90)
     plots.score_field(ax, score, sigma_view, color=color, res=13)
     ax.set_title(f"{title}, σ = {sigma_view:g} (exact)", fontsize=8)
@@ -133,19 +141,21 @@ for ax, (logp, score, color, title) in zip(axes, [
 # How much more spread out is $p_0$ than $p_1$? One number: the share of $p_0$'s mass that lies outside
 # the region holding 99% of $p_1$'s mass at $\sigma$ = `sigma_view` (by definition 0.01 for $p_0 = p_1$),
 # from 8192 exact draws of each. Rows: the tail order; columns: the guide's noise scale $k$. The last row,
-# $\nu = \infty$, is the seed's second option, Gaussian noise at a larger $\sigma_g = k\sigma$ — sigma scaling's
+# $\nu = \infty$, is the presentation's second option, Gaussian noise at a larger $\sigma_g = k\sigma$ — sigma scaling's
 # $p_0$ ([chapter 7](07_sigma_scaling.ipynb)).
 
 # %%
 spread_ks = sorted({1.0, 1.1, 1.25, 1.5, *k_list})
 g = torch.Generator().manual_seed(11)
-level = torch.quantile(S.tree.logp(S.tree.sample(8192, sigma_view, generator=g), sigma_view).double(), 0.01)
+x_p1 = S.tree.sample(8192, sigma_view, generator=g)
+level = torch.quantile(S.tree.logp(x_p1, sigma_view).double(), 0.01)
 spread = {}
 for nu in NUS:
     for k in spread_ks:
         x0 = S.tree.sample(8192, k * sigma_view, nu=nu, generator=g)
         spread[nu, k] = float((S.tree.logp(x0, sigma_view) < level).double().mean())
-Table(["ν"] + [f"k = {k:g}" for k in spread_ks], [[label(nu)] + [f"{spread[nu, k]:.3f}" for k in spread_ks] for nu in NUS],
+Table(["ν"] + [f"k = {k:g}" for k in spread_ks],
+      [[label(nu)] + [f"{spread[nu, k]:.3f}" for k in spread_ks] for nu in NUS],
       title=f"share of p₀ outside p₁'s 99% region, σ = {sigma_view:g}")
 
 # %% [markdown]
@@ -163,12 +173,14 @@ conv_nus = [10, 100, 1000, 10000]
 gc = torch.Generator().manual_seed(5)
 pts = {s: S.tree.sample(1024, s, generator=gc).double() for s in conv_sigmas}
 gauss = {s: S.tree.score(pts[s], 1.1 * s) for s in conv_sigmas}
-conv = Table(["ν"] + [f"σ = {s:.3g}: max, mean" for s in conv_sigmas], title="relative score difference to ν = ∞ at σ_g = 1.1σ")
+conv = Table(["ν"] + [f"σ = {s:.3g}: max, mean" for s in conv_sigmas],
+             title="relative score difference to ν = ∞ at σ_g = 1.1σ")
 conv_max = {}
 for nu in conv_nus:
     cells = []
     for s in conv_sigmas:
-        r = (S.tree.score(pts[s], 1.1 * s, nu=nu) - gauss[s]).norm(dim=1) / gauss[s].norm(dim=1)
+        r = ((S.tree.score(pts[s], 1.1 * s, nu=nu) - gauss[s]).norm(dim=1)
+             / gauss[s].norm(dim=1))
         conv_max[nu, s] = float(r.max())
         cells.append(f"{float(r.max()):.1e}, {float(r.mean()):.1e}")
     conv.add(f"{nu:g}", *cells)
@@ -204,17 +216,20 @@ import numpy as np
 
 rng = np.random.RandomState(9)
 gv = torch.Generator().manual_seed(9)
-target_var = Table(["σ", "κ-target: exact Gaussian score at σ/√κ", "DSM: Student-t kernel score"],
+target_var = Table(["σ", "κ-target: exact Gaussian score at σ/√κ",
+                    "DSM: Student-t kernel score"],
                    title=f"E‖target − s_ν‖² / E‖s_ν‖², ν = {nu_ref:g}")
 for s in (0.05, 0.2, 1.0):
     y = S.tree.sample(1024, generator=gv).double()
-    kappa = torch.from_numpy(rng.gamma(nu_ref / 2, 2 / nu_ref, 1024))           # Gamma(ν/2, rate ν/2)
+    # Gamma(ν/2, rate ν/2)
+    kappa = torch.from_numpy(rng.gamma(nu_ref / 2, 2 / nu_ref, 1024))
     s_eff = s / kappa.sqrt()
     x = y + s_eff[:, None] * torch.randn(1024, 2, generator=gv, dtype=torch.float64)
     exact = S.tree.score(x, s, nu=nu_ref)
-    a = S.tree.score(x, s_eff)                                                  # integrates y out exactly
+    a = S.tree.score(x, s_eff)                           # integrates y out exactly
     r = x - y
-    b = -(nu_ref + 2) * r / (nu_ref * s ** 2 + r.square().sum(1, keepdim=True))  # integrates κ out exactly
+    # integrates κ out exactly
+    b = -(nu_ref + 2) * r / (nu_ref * s ** 2 + r.square().sum(1, keepdim=True))
     ms = float(exact.square().sum(1).mean())
     target_var.add(f"{s:g}", f"{float((a - exact).square().sum(1).mean()) / ms:.2g}",
                    f"{float((b - exact).square().sum(1).mean()) / ms:.2g}")
@@ -250,10 +265,12 @@ for s in err_sigmas:
     errors["autoguide (Gaussian target)", s] = rel_err(S.autoguide.score(x, s), exact_g)
     for nu in nu_list:
         exact_t = S.tree.score(x, s, nu=nu)
-        errors[f"learned ν = {nu:g} (Student-t target)", s] = rel_err(GUIDES[nu].score(x, s), exact_t)
+        errors[f"learned ν = {nu:g} (Student-t target)", s] = rel_err(
+            GUIDES[nu].score(x, s), exact_t)
         errors[f"main as a ν = {nu:g} model", s] = rel_err(S.main.score(x, s), exact_t)
 names = list(dict.fromkeys(n for n, _ in errors))
-Table(["model"] + [f"e(σ = {s:g})" for s in err_sigmas], [[n] + [f"{errors[n, s]:.2g}" for s in err_sigmas] for n in names])
+Table(["model"] + [f"e(σ = {s:g})" for s in err_sigmas],
+      [[n] + [f"{errors[n, s]:.2g}" for s in err_sigmas] for n in names])
 
 # %% [markdown]
 # ## Guided sampling with the learned guides
@@ -268,20 +285,23 @@ def run(den, n=n_samples, seeds=seed_list):
 
 
 none = run(S.main.denoise)
-sweep = {(nu, w): run(heavy_tail(S.main, GUIDES[nu], w)) for nu in nu_list for w in w_list}
+sweep = {(nu, w): run(heavy_tail(S.main, GUIDES[nu], w))
+         for nu in nu_list for w in w_list}
 for w in w_list:
     sweep[math.inf, w] = none
 ag = {w: run(GuidedDenoiser(S.main, S.autoguide, w)) for w in w_list}
-ksweep = {k: (sweep[nu_ref, w_ref] if k == 1 and w_ref in w_list else run(heavy_tail(S.main, GUIDES[nu_ref], w_ref, k=k)))
+ksweep = {k: (sweep[nu_ref, w_ref] if k == 1 and w_ref in w_list
+              else run(heavy_tail(S.main, GUIDES[nu_ref], w_ref, k=k)))
           for k in k_list}
 floor = S.floor(seed_list, n_samples)
 
 # %%
 m = lambda r, k="outlier_rate": mean_std(r[k])[0]
-COLS = [("outlier_rate", "outlier rate"), ("precision", "precision"), ("recall", "recall"),
-        ("branch_tv", "branch TV"), ("leaves", "leaves")]
+COLS = [("outlier_rate", "outlier rate"), ("precision", "precision"),
+        ("recall", "recall"), ("branch_tv", "branch TV"), ("leaves", "leaves")]
 row = lambda r: [pm(r[k]) for k, _ in COLS]
-tab = Table(["guide", "w"] + [c for _, c in COLS], title=f"k = 1; mean ± std over {seeds} seeds × {n_samples} samples")
+tab = Table(["guide", "w"] + [c for _, c in COLS],
+            title=f"k = 1; mean ± std over {seeds} seeds × {n_samples} samples")
 tab.add("true samples", "", *row(floor))
 tab.add("none", "1", *row(none))
 for w in w_list:
@@ -297,12 +317,16 @@ for ax, (kx, ky) in zip(axes, (("recall", "precision"), ("branch_tv", "outlier_r
     for nu in nu_list:
         ws = [1.0] + w_list
         rs = [none] + [sweep[nu, w] for w in w_list]
-        ax.plot([m(r, kx) for r in rs], [m(r, ky) for r in rs], "-o", ms=3, lw=1.1, color=nu_cols[nu], label=f"heavy tail ν = {nu:g}")
+        ax.plot([m(r, kx) for r in rs], [m(r, ky) for r in rs], "-o", ms=3, lw=1.1,
+                color=nu_cols[nu], label=f"heavy tail ν = {nu:g}")
     rs = [none] + [ag[w] for w in w_list]
-    ax.plot([m(r, kx) for r in rs], [m(r, ky) for r in rs], "--s", ms=3, lw=1.1, color="k", label="autoguidance")
-    ax.plot(m(floor, kx), m(floor, ky), "*", ms=9, color=plots.COLORS["truth"], label="true samples")
+    ax.plot([m(r, kx) for r in rs], [m(r, ky) for r in rs], "--s", ms=3, lw=1.1,
+            color="k", label="autoguidance")
+    ax.plot(m(floor, kx), m(floor, ky), "*", ms=9, color=plots.COLORS["truth"],
+            label="true samples")
     ax.set_xlabel(kx.replace("_", " ")), ax.set_ylabel(ky.replace("_", " "))
-axes[0].set_title(f"w = 1, {', '.join(f'{w:g}' for w in w_list)} along each curve", fontsize=9)
+axes[0].set_title(f"w = 1, {', '.join(f'{w:g}' for w in w_list)} along each curve",
+                  fontsize=9)
 _ = axes[1].legend(fontsize=6)
 
 # %% [markdown]
@@ -321,10 +345,12 @@ Table(["k"] + [c for _, c in COLS], [[f"{k:g}"] + row(r) for k, r in ksweep.item
 # leaves) against the true mass.
 
 # %%
-pic = {"no guidance": S.main.denoise, f"autoguidance, w = {w_ref:g}": GuidedDenoiser(S.main, S.autoguide, w_ref)}
+pic = {"no guidance": S.main.denoise,
+       f"autoguidance, w = {w_ref:g}": GuidedDenoiser(S.main, S.autoguide, w_ref)}
 for nu in (1.0, nu_ref, 10.0):
     if nu in GUIDES:
-        pic[f"heavy tail ν = {nu:g}, w = {w_ref:g}"] = heavy_tail(S.main, GUIDES[nu], w_ref)
+        pic[f"heavy tail ν = {nu:g}, w = {w_ref:g}"] = heavy_tail(S.main, GUIDES[nu],
+                                                                   w_ref)
 xs = {name: S.sample(den, n_samples, seed=0) for name, den in pic.items()}
 fig, axes = plots.panels(len(xs), size=2.4)
 for ax, (name, x) in zip(axes, xs.items()):
@@ -336,7 +362,8 @@ for ax, (name, x) in zip(axes, xs.items()):
 depth = {name: metrics.depth_shares(x, S.tree) for name, x in xs.items()}
 true_depth = next(iter(depth.values()))[1]
 Table(["branch depth", "true mass"] + list(depth),
-      [[str(d), f"{true_depth[d]:.3f}"] + [f"{v[0][d]:.3f}" for v in depth.values()] for d in range(7)])
+      [[str(d), f"{true_depth[d]:.3f}"] + [f"{v[0][d]:.3f}" for v in depth.values()]
+       for d in range(7)])
 
 # %% [markdown]
 # ## The exact heavy-tailed guide
@@ -357,7 +384,8 @@ exact_runs = {
     f"exact main, exact ν = {nu_ref:g}": heavy_tail(S.tree, t_ref, w_ref),
 }
 exact_res = {name: run(den, n=n_oracle, seeds=[0]) for name, den in exact_runs.items()}
-Table(["main, guide"] + [c for _, c in COLS], [[name] + [f"{r[k][0]:.3f}" for k, _ in COLS] for name, r in exact_res.items()],
+Table(["main, guide"] + [c for _, c in COLS],
+      [[name] + [f"{r[k][0]:.3f}" for k, _ in COLS] for name, r in exact_res.items()],
       title=f"w = {w_ref:g}, k = 1, seed 0, {n_oracle} samples")
 
 # %% [markdown]
@@ -366,29 +394,43 @@ Table(["main, guide"] + [c for _, c in COLS], [[name] + [f"{r[k][0]:.3f}" for k,
 # %%
 print(f"outlier rate: true samples {m(floor):.3f}, no guidance {m(none):.3f}")
 for w in w_list:
-    print(f"w = {w:g}: heavy tail " + ", ".join(f"ν={nu:g} {m(sweep[nu, w]):.3f}" for nu in nu_list)
+    print(f"w = {w:g}: heavy tail (by ν) and autoguidance")
+    print("  outliers " + ", ".join(f"ν={nu:g} {m(sweep[nu, w]):.3f}" for nu in nu_list)
           + f"; autoguidance {m(ag[w]):.3f}")
-    print("        recall " + ", ".join(f"ν={nu:g} {m(sweep[nu, w], 'recall'):.3f}" for nu in nu_list)
+    print("  recall   "
+          + ", ".join(f"ν={nu:g} {m(sweep[nu, w], 'recall'):.3f}" for nu in nu_list)
           + f"; autoguidance {m(ag[w], 'recall'):.3f}")
-    print("        leaves " + ", ".join(f"ν={nu:g} {m(sweep[nu, w], 'leaves'):.3f}" for nu in nu_list)
+    print("  leaves   "
+          + ", ".join(f"ν={nu:g} {m(sweep[nu, w], 'leaves'):.3f}" for nu in nu_list)
           + f"; autoguidance {m(ag[w], 'leaves'):.3f}")
-kb, ok = experiments.best_setting({key: r for key, r in sweep.items() if not math.isinf(key[0])}, 0.90)   # the study's criterion
+# the study's criterion
+kb, ok = experiments.best_setting(
+    {key: r for key, r in sweep.items() if not math.isinf(key[0])}, 0.90)
 if ok:
-    print(f"lowest outliers with recall >= 0.90: heavy tail ν={kb[0]:g}, w={kb[1]:g}: "
-          + ", ".join(f"{k} {m(sweep[kb], k):.3f}" for k, _ in COLS))
+    print(f"lowest outliers with recall >= 0.90: heavy tail ν={kb[0]:g}, w={kb[1]:g}:")
+    print("  " + ", ".join(f"{k} {m(sweep[kb], k):.3f}" for k, _ in COLS))
 wa, ok = experiments.best_setting(ag, 0.90)
 if ok:
-    print(f"lowest outliers with recall >= 0.90: autoguidance w={wa:g}: " + ", ".join(f"{k} {m(ag[wa], k):.3f}" for k, _ in COLS))
-print("spread (share outside p1's 99% region) at k=1: " + ", ".join(f"ν={label(nu)} {spread[nu, 1.0]:.3f}" for nu in NUS))
-print(f"ν=∞ with k=1.25: {spread[math.inf, 1.25]:.3f}; ν={nu_ref:g} with k=1.25: {spread[nu_ref, 1.25]:.3f}")
-print(f"ν → ∞: largest relative score difference {max(conv_max[conv_nus[0], s] for s in conv_sigmas):.1e} at ν={conv_nus[0]}, "
+    print(f"lowest outliers with recall >= 0.90: autoguidance w={wa:g}:")
+    print("  " + ", ".join(f"{k} {m(ag[wa], k):.3f}" for k, _ in COLS))
+print("spread (share outside p1's 99% region) at k=1:")
+print("  " + ", ".join(f"ν={label(nu)} {spread[nu, 1.0]:.3f}" for nu in NUS))
+print(f"ν=∞ with k=1.25: {spread[math.inf, 1.25]:.3f}; "
+      f"ν={nu_ref:g} with k=1.25: {spread[nu_ref, 1.25]:.3f}")
+print(f"ν → ∞: largest relative score difference "
+      f"{max(conv_max[conv_nus[0], s] for s in conv_sigmas):.1e} at ν={conv_nus[0]}, "
       f"{max(conv_max[conv_nus[-1], s] for s in conv_sigmas):.1e} at ν={conv_nus[-1]}")
-print("score error at σ=0.01 / 0.05: main " + f"{errors['main (Gaussian target)', 0.01]:.2g} / {errors['main (Gaussian target)', 0.05]:.2g}, "
-      f"autoguide {errors['autoguide (Gaussian target)', 0.01]:.2g} / {errors['autoguide (Gaussian target)', 0.05]:.2g}, "
-      + ", ".join(f"ν={nu:g} {errors[f'learned ν = {nu:g} (Student-t target)', 0.01]:.2g} / "
-                  f"{errors[f'learned ν = {nu:g} (Student-t target)', 0.05]:.2g}" for nu in nu_list))
+e_main = [errors["main (Gaussian target)", s] for s in (0.01, 0.05)]
+e_ag = [errors["autoguide (Gaussian target)", s] for s in (0.01, 0.05)]
+print(f"score error at σ=0.01 / 0.05: main {e_main[0]:.2g} / {e_main[1]:.2g}, "
+      f"autoguide {e_ag[0]:.2g} / {e_ag[1]:.2g},")
+for nu in nu_list:
+    e = [errors[f"learned ν = {nu:g} (Student-t target)", s] for s in (0.01, 0.05)]
+    print(f"  ν={nu:g} {e[0]:.2g} / {e[1]:.2g}")
 for name, (v, tr) in depth.items():
-    print(f"{name:32s} main branch (depth 0) {v[0]:.3f} (true {tr[0]:.3f}), leaves (depth 6) {v[6]:.3f} (true {tr[6]:.3f})")
+    print(name)
+    print(f"  main branch (depth 0) {v[0]:.3f} (true {tr[0]:.3f}), "
+          f"leaves (depth 6) {v[6]:.3f} (true {tr[6]:.3f})")
 
 # %% [markdown]
 # **Control of the spread: confirmed.** Both knobs move the spread of $p_0$ monotonically. At
@@ -452,16 +494,23 @@ from hgutils.widgets import explore
 
 def view(nu="3", w=2.0, k=1.0, schedule="constant"):
     g = GUIDES[math.inf if nu == "∞" else float(nu)]
-    weight = w if schedule == "constant" else Cosine(w)           # cosine: rising from 1, mean weight w
-    x = S.sample(S.main.denoise if w == 1 else heavy_tail(S.main, g, weight, k=k, sigmas=S.sigmas), 2048, seed=0)
-    plots.sample_view(S.tree, x, f"heavy tail ν = {nu}, {schedule} w = {w:g}, k = {k:g}\n" + plots.guidance_text(S.metrics(x)))
+    # cosine: rising from 1, mean weight w
+    weight = w if schedule == "constant" else Cosine(w)
+    den = (S.main.denoise if w == 1
+           else heavy_tail(S.main, g, weight, k=k, sigmas=S.sigmas))
+    x = S.sample(den, 2048, seed=0)
+    plots.sample_view(S.tree, x,
+                      f"heavy tail ν = {nu}, {schedule} w = {w:g}, k = {k:g}\n"
+                      + plots.guidance_text(S.metrics(x)))
     plots.plt.show()
 
 
-explore(view, nu=W.Dropdown(options=[label(nu) for nu in NUS], value=label(nu_ref), description="ν"),
+explore(view, nu=W.Dropdown(options=[label(nu) for nu in NUS], value=label(nu_ref),
+                            description="ν"),
         w=W.FloatSlider(value=w_ref, min=1.0, max=5.0, step=0.25, description="w"),
         k=W.FloatSlider(value=1.0, min=1.0, max=2.0, step=0.05, description="k"),
-        schedule=W.Dropdown(options=["constant", "cosine"], value="constant", description="schedule"))
+        schedule=W.Dropdown(options=["constant", "cosine"], value="constant",
+                            description="schedule"))
 
 # %% [markdown]
 # ## References

@@ -14,7 +14,7 @@
 # %% [markdown]
 # # 8. A weight schedule with sigma scaling
 #
-# **The question.** The seed presentation combines its cosine weight schedule with sigma scaling. It
+# **The question.** The presentation {cite}`seo2025guidance` combines its cosine weight schedule with sigma scaling. It
 # claims that a schedule alone does nothing when main and guide are the same network ("it is necessary to
 # apply both weight scheduler and sigma scaling method at the same time"), that a larger weight "pulls
 # samples to the large density region", that the schedule with sigma scaling "can add diversity of sample
@@ -24,9 +24,9 @@
 # **From earlier chapters.** [Chapter 4](04_schedules.ipynb) introduced weight schedules
 # {cite}`wang2024schedulers` {cite}`kynkaanniemi2024interval`: the weight $w$ may change over the 32 Heun steps
 # of the sampler; a schedule sees the step's progress $p_i = i/(N-1)$, 0 at $\sigma_\text{max} = 5$ and 1 at
-# $\sigma_\text{min} = 0.002$, so "early" means high σ. The seed's schedule, $w_t = \tfrac12 w_\text{max}(1 +
+# $\sigma_\text{min} = 0.002$, so "early" means high σ. The presentation's schedule, $w_t = \tfrac12 w_\text{max}(1 +
 # \cos(\pi t/T))$ with $t$ counting down from $T$, is applied to the guidance strength so that it rises from
-# no guidance to $w_\text{max}$: $w(p) = 1 + \tfrac12(w_\text{max}-1)(1-\cos\pi p)$ (`SeedCosine`), with mean
+# no guidance to $w_\text{max}$: $w(p) = 1 + \tfrac12(w_\text{max}-1)(1-\cos\pi p)$ (`PresentationCosine`), with mean
 # weight $(1 + w_\text{max})/2$ over the steps. The linear schedule rises from 1 to the same $w_\text{max}$ with
 # the same mean (`Linear` of mean $(1 + w_\text{max})/2$). [Chapter 7](07_sigma_scaling.ipynb) introduced
 # **sigma scaling**, the guided score
@@ -49,18 +49,23 @@
 # the settings whose mean recall is at least `recall_floor` = 0.90 (ties broken by precision).
 
 # %% tags=["parameters"]
-k_ref = 1.1                     # reference setting: the pictures and the same-knobs comparisons
-w_max_ref = 3.0                 # (w_max_ref is also the constant weight of "sigma scaling alone")
-k_sched = [1.06]                # more k for the seed cosine and the linear schedule at w_max_ref (k_ref is added)
-w_max_list = [5]                # more w_max for the seed cosine at k_ref (w_max_ref is added)
-k_const = [1.04]                # more k for constant-weight sigma scaling at w_max_ref (1.04: Chapter 7's best)
-w_ag_list = [1.5, 3]            # autoguidance, constant weights (Chapter 5's best-by-criterion and reference)
-w_max_ag = 3.0                  # autoguidance with the seed's cosine schedule
+k_ref = 1.1                     # reference setting: pictures, same-knobs comparisons
+# (w_max_ref is also the constant weight of "sigma scaling alone")
+w_max_ref = 3.0
+# more k for the presentation's cosine and the linear schedule at w_max_ref (+ k_ref)
+k_sched = [1.06]
+# more w_max for the presentation's cosine at k_ref (w_max_ref is added)
+w_max_list = [5]
+# more k for constant-weight sigma scaling at w_max_ref (1.04: Chapter 7's best)
+k_const = [1.04]
+# autoguidance, constant weights (Chapter 5's best-by-criterion and reference)
+w_ag_list = [1.5, 3]
+w_max_ag = 3.0                  # autoguidance with the presentation's cosine schedule
 recall_floor = 0.90             # the selection criterion's floor on mean recall
 n_samples = 4096                # samples per run
 seeds = 3                       # runs (seeds 0, 1, …) behind every mean ± std
 
-# %%
+# %% tags=["hide-input"]
 from hgutils.params import check_float, check_float_list, check_int
 
 k_ref = check_float(k_ref, "k_ref", 1)
@@ -74,48 +79,57 @@ recall_floor = check_float(recall_floor, "recall_floor", 0, 1)
 n_samples = check_int(n_samples, "n_samples", 16)
 seeds = check_int(seeds, "seeds", 1)
 
-# %%
+# %% tags=["hide-input"]
 import torch
 
 from hgutils import experiments, metrics, plots, train
-from hgutils.guidance import Constant, GuidedDenoiser, Linear, SeedCosine
+from hgutils.guidance import Constant, GuidedDenoiser, Linear, PresentationCosine
 from hgutils.report import Table, mean_std, pm
 from hgutils.nets import forward_macs
 from hgutils.samplers import CountingDenoiser, CountingScore, evaluations
 
-torch.set_num_threads(1)                     # small batches: a second thread buys little and suffers most on a shared CPU
-S = experiments.ToySetup()                   # trees, true samples, the reference models, the σ grid
-measure = metrics.ReferenceSet(S.tree, S.reference)   # S.metrics without class leakage (not at stake here)
+# small batches: a second thread buys little and suffers most on a shared CPU
+torch.set_num_threads(1)
+S = experiments.ToySetup()      # trees, true samples, the reference models, the σ grid
+# S.metrics without class leakage (not at stake here)
+measure = metrics.ReferenceSet(S.tree, S.reference)
 seed_list = list(range(seeds))
 KEYS = [("outlier_rate", "outliers"), ("precision", "precision"), ("recall", "recall"),
         ("branch_tv", "branch TV"), ("leaves", "leaves")]
+# display names ("presentation_cosine" is hgutils' key for the presentation's cosine schedule)
+SCHEDULE_NAMES = {"none": "none", "constant": "constant", "linear": "linear",
+                  "presentation_cosine": "presentation's cosine"}
 
 
 def schedule(name, w):
-    """The weight schedule `name` with peak weight w: constant w, or rising from 1 to w."""
-    return {"constant": lambda: Constant(w), "seed_cosine": lambda: SeedCosine(w),
+    """The weight schedule `name` with peak weight w: constant w, or rising from 1 to
+    w."""
+    return {"constant": lambda: Constant(w), "presentation_cosine": lambda: PresentationCosine(w),
             "linear": lambda: Linear((1 + w) / 2)}[name]()
 
 
 def denoiser(guide, name, w, k=1.0):
-    """The main model guided by `guide` ("ss": itself at k·σ; "ag": the autoguide), schedule `name` of peak w."""
+    """The main model guided by `guide` ("ss": itself at k·σ; "ag": the autoguide),
+    schedule `name` of peak w."""
     if name == "none" or w == 1:
         return S.main.denoise
     other = S.main if guide == "ss" else S.autoguide
-    return GuidedDenoiser(S.main, other, schedule(name, w), sigmas=S.sigmas, guide_scale=k if guide == "ss" else 1.0)
+    return GuidedDenoiser(S.main, other, schedule(name, w), sigmas=S.sigmas,
+                          guide_scale=k if guide == "ss" else 1.0)
 
 
-R, X, T = {}, {}, {}                         # results {key: {metric: [per seed]}}, seed-0 samples and paths
+R, X, T = {}, {}, {}    # results {key: {metric: [per seed]}}, seed-0 samples and paths
 
 
 def run(key, seeds=seed_list, trajectory=False):
-    """key = (guide, schedule, peak w, k). Sample for each seed (the same start points for every method)
-    and measure; a (key, seed) already run is not run again."""
+    """key = (guide, schedule, peak w, k). Sample for each seed (the same start points
+    for every method) and measure; a (key, seed) already run is not run again."""
     r = R.setdefault(key, {})
     for seed in seeds:
         if seed < len(r.get("outlier_rate", [])):
             continue
-        out = S.sample(denoiser(*key), n_samples, seed=seed, return_trajectory=trajectory and seed == 0)
+        out = S.sample(denoiser(*key), n_samples, seed=seed,
+                       return_trajectory=trajectory and seed == 0)
         x = out[0] if isinstance(out, tuple) else out
         if isinstance(out, tuple):
             T[key] = out[1]
@@ -138,61 +152,70 @@ NONE = ("ss", "none", 1.0, 1.0)
 
 # %%
 x_plain, t_plain = S.sample(S.main.denoise, 1024, seed=0, return_trajectory=True)
-for name in ("seed_cosine", "linear", "constant"):
-    x1, t1 = S.sample(denoiser("ss", name, w_max_ref, 1.0), 1024, seed=0, return_trajectory=True)
-    print(f"k = 1, {name:11s} (peak w = {w_max_ref:g}): samples identical to no guidance: {torch.equal(x1, x_plain)}, "
-          f"paths identical: {torch.equal(t1, t_plain)}")
+for name in ("presentation_cosine", "linear", "constant"):
+    x1, t1 = S.sample(denoiser("ss", name, w_max_ref, 1.0), 1024, seed=0,
+                      return_trajectory=True)
+    print(f"k = 1, {SCHEDULE_NAMES[name]} (peak w = {w_max_ref:g}): "
+          f"samples identical to no guidance: {torch.equal(x1, x_plain)},")
+    print(f"  paths identical: {torch.equal(t1, t_plain)}")
 
 # %% [markdown]
 # ## The schedules and what they do to the strength
 #
 # The weight at each of the 32 steps for peak weight $w_\text{max}$ = `w_max_ref`, and the effective
 # strength $\gamma_\text{eff}(p) = (k-1)(w(p)-1)$ at $k$ = `k_ref`. The constant schedule at the mean weight
-# $(1 + w_\text{max})/2$ has the same average strength as the seed cosine and the linear schedule; the
+# $(1 + w_\text{max})/2$ has the same average strength as the presentation's cosine and the linear schedule; the
 # constant $w_\text{max}$ ("sigma scaling alone" with the same knobs) has twice as much.
 
 # %%
 sig = S.sigmas[:-1]
-shown = {"constant w_max": Constant(w_max_ref), "constant, mean weight": Constant((1 + w_max_ref) / 2),
-         "seed cosine": SeedCosine(w_max_ref), "linear": Linear((1 + w_max_ref) / 2)}
+shown = {"constant w_max": Constant(w_max_ref),
+         "constant, mean weight": Constant((1 + w_max_ref) / 2),
+         "presentation's cosine": PresentationCosine(w_max_ref),
+         "linear": Linear((1 + w_max_ref) / 2)}
 fig, axes = plots.figure(8.0, 2.6, ncols=2)
 for (name, sc), c in zip(shown.items(), plots.CYCLE):
     w = sc.weights(S.sigmas)
     axes[0].plot(range(len(w)), w, "-o", ms=2, lw=1.1, color=c, label=name)
-    axes[1].plot(range(len(w)), [(k_ref - 1) * (v - 1) for v in w], "-", lw=1.2, color=c)
-    print(f"{name:22s} mean w {sum(w) / len(w):.3f}, mean γ_eff at k = {k_ref:g}: {(k_ref - 1) * (sum(w) / len(w) - 1):.3f}")
+    axes[1].plot(range(len(w)), [(k_ref - 1) * (v - 1) for v in w], "-", lw=1.2,
+                 color=c)
+    print(f"{name:22s} mean w {sum(w) / len(w):.3f}, "
+          f"mean γ_eff at k = {k_ref:g}: {(k_ref - 1) * (sum(w) / len(w) - 1):.3f}")
 for ax, lab in zip(axes, ("w", f"γ_eff at k = {k_ref:g}")):
-    ax.set_xticks([0, 8, 16, 24, 31], [f"{i}\n{float(sig[i]):.2g}" for i in (0, 8, 16, 24, 31)])
+    ax.set_xticks([0, 8, 16, 24, 31],
+                  [f"{i}\n{float(sig[i]):.2g}" for i in (0, 8, 16, 24, 31)])
     ax.set_xlabel("step i / σ_i"), ax.set_ylabel(lab)
 _ = axes[0].legend(fontsize=7)
 
 # %% [markdown]
 # ## The runs
 #
-# Sigma scaling with the seed's cosine at $w_\text{max}$ = `w_max_ref` for each $k$ of `k_sched` and $k$ =
+# Sigma scaling with the presentation's cosine at $w_\text{max}$ = `w_max_ref` for each $k$ of `k_sched` and $k$ =
 # `k_ref`, and at $k$ = `k_ref` for each $w_\text{max}$ of `w_max_list`: a cross through the reference
 # setting rather than a full $(k, w_\text{max})$ grid, because Chapter 7 found that to first order only
 # $(w-1)(k-1)$ matters, and because each setting costs `seeds` runs. The linear schedule at the same $k$ and
 # $w_\text{max}$. Sigma scaling alone: the constant weight $w_\text{max}$ at $k$ = `k_ref` and at the $k$ of
 # `k_const`, and the constant mean weight $(1 + w_\text{max})/2$ at $k$ = `k_ref`. Autoguidance at the
-# constant weights of `w_ag_list` and with the seed's cosine up to `w_max_ag`. `seeds` × 4096 samples each,
+# constant weights of `w_ag_list` and with the presentation's cosine up to `w_max_ag`. `seeds` × 4096 samples each,
 # the same start points for every method; the seed-0 runs of the pictures below record their paths.
 
 # %%
 w_mean_ref = (1 + w_max_ref) / 2
-PICS = [("ss", "constant", w_max_ref, k_ref), ("ss", "seed_cosine", w_max_ref, k_ref),
-        ("ag", "constant", w_max_ag, 1.0), ("ag", "seed_cosine", w_max_ag, 1.0)]
+PICS = [("ss", "constant", w_max_ref, k_ref), ("ss", "presentation_cosine", w_max_ref, k_ref),
+        ("ag", "constant", w_max_ag, 1.0), ("ag", "presentation_cosine", w_max_ag, 1.0)]
 for key in PICS:
     run(key, seeds=[0], trajectory=True)
 run(NONE)
 ks = sorted({k_ref, *k_sched})
-GRID = [("ss", "seed_cosine", w_max_ref, k) for k in ks] + [("ss", "seed_cosine", wm, k_ref)
-                                                           for wm in sorted(set(w_max_list) - {w_max_ref})]
+GRID = ([("ss", "presentation_cosine", w_max_ref, k) for k in ks]
+        + [("ss", "presentation_cosine", wm, k_ref)
+           for wm in sorted(set(w_max_list) - {w_max_ref})])
 LIN = [("ss", "linear", w_max_ref, k) for k in ks]
-CONST = sorted({("ss", "constant", w_max_ref, k) for k in [k_ref, *k_const]} | {("ss", "constant", w_mean_ref, k_ref)},
+CONST = sorted({("ss", "constant", w_max_ref, k) for k in [k_ref, *k_const]}
+               | {("ss", "constant", w_mean_ref, k_ref)},
                key=lambda key: (key[2] - 1) * (key[3] - 1))
 AG = sorted({("ag", "constant", w, 1.0) for w in [*w_ag_list, w_max_ag] if w != 1})
-AGS = [("ag", "seed_cosine", w_max_ag, 1.0)]
+AGS = [("ag", "presentation_cosine", w_max_ag, 1.0)]
 for key in GRID + LIN + CONST + AG + AGS:
     run(key)
 
@@ -201,7 +224,8 @@ def label(key):
     g, name, w, k = key
     if name == "none":
         return "no guidance"
-    what = {"constant": f"constant w = {w:g}", "seed_cosine": f"seed cosine, w_max = {w:g}",
+    what = {"constant": f"constant w = {w:g}",
+            "presentation_cosine": f"presentation's cosine, w_max = {w:g}",
             "linear": f"linear, w_max = {w:g}"}[name]
     return (f"SS k = {k:g}, " if g == "ss" else "AG, ") + what
 
@@ -211,21 +235,25 @@ def mean_w(key):
     return sum(w) / len(w)
 
 
-FAMILIES = {"sigma scaling, constant": CONST, "sigma scaling + seed cosine": GRID, "sigma scaling + linear": LIN,
-            "autoguidance, constant": AG, "autoguidance + seed cosine": AGS}
+FAMILIES = {"sigma scaling, constant": CONST,
+            "sigma scaling + presentation's cosine": GRID,
+            "sigma scaling + linear": LIN, "autoguidance, constant": AG,
+            "autoguidance + presentation's cosine": AGS}
 tab = Table(["setting", "mean w", "mean γ_eff"] + [c for _, c in KEYS],
-            title=f"mean ± std over {seeds} seeds, {n_samples} samples each; SS = sigma scaling, AG = autoguidance")
+            title=f"mean ± std over {seeds} seeds, {n_samples} samples each; "
+                  f"SS = sigma scaling, AG = autoguidance")
 for key in [NONE] + GRID + LIN + CONST + AG + AGS:
-    tab.add(label(key), f"{mean_w(key):.2f}", f"{(mean_w(key) - 1) * (key[3] - 1):.3f}" if key[0] == "ss" else "",
+    tab.add(label(key), f"{mean_w(key):.2f}",
+            f"{(mean_w(key) - 1) * (key[3] - 1):.3f}" if key[0] == "ss" else "",
             *(pm(R[key][m]) for m, _ in KEYS))
 tab
 
 # %% [markdown]
-# ## The seed's pictures: samples and paths with a schedule
+# ## The presentation's pictures: samples and paths with a schedule
 #
 # Seed 0, the same 4096 start points, paths of the first 48. Left to right: sigma scaling with the constant
-# weight $w_\text{max}$ (sigma scaling alone), sigma scaling with the seed cosine rising to the same
-# $w_\text{max}$, autoguidance with the constant weight and with the seed cosine.
+# weight $w_\text{max}$ (sigma scaling alone), sigma scaling with the presentation's cosine rising to the same
+# $w_\text{max}$, autoguidance with the constant weight and with the presentation's cosine.
 
 # %%
 fig, axes = plots.panels(2 * len(PICS), rows=2, size=2.5)
@@ -233,8 +261,10 @@ for i, key in enumerate(PICS):
     r = {m: R[key][m][0] for m, _ in KEYS}
     plots.tree_density(axes[i], S.tree, filled=False)
     plots.samples(axes[i], X[key], size=0.6)
-    axes[i].set_title(f"{label(key)}\noutliers {r['outlier_rate']:.3f}, recall {r['recall']:.3f}\n"
-                      f"branch TV {r['branch_tv']:.3f}, leaves {r['leaves']:.3f}", fontsize=7)
+    axes[i].set_title(f"{label(key)}\n"
+                      f"outliers {r['outlier_rate']:.3f}, recall {r['recall']:.3f}\n"
+                      f"branch TV {r['branch_tv']:.3f}, leaves {r['leaves']:.3f}",
+                      fontsize=7)
     plots.tree_density(axes[len(PICS) + i], S.tree, filled=False)
     plots.trajectories(axes[len(PICS) + i], T[key], n=48)
     axes[len(PICS) + i].set_title(f"paths, {label(key)}", fontsize=7)
@@ -249,26 +279,35 @@ for i, key in enumerate(PICS):
 # adds a backward pass of about the same size).
 
 # %%
-macs = forward_macs                          # multiply-accumulates of one forward pass per point
+macs = forward_macs           # multiply-accumulates of one forward pass per point
 
 
-cost = Table(["method", "denoiser calls", "main evaluations", "autoguide evaluations", "MACs per sample (forward passes)",
-              "extra model to train"], title="sampler cost per sample (counted on 64 samples, seed 0)")
-for name, guide, sched in (("no guidance", None, None), ("sigma scaling, constant", "ss", "constant"),
-                           ("sigma scaling + seed cosine", "ss", "seed_cosine"), ("autoguidance, constant", "ag", "constant")):
+cost = Table(["method", "denoiser calls", "main evaluations", "autoguide evaluations",
+              "MACs per sample (forward passes)", "extra model to train"],
+             title="sampler cost per sample (counted on 64 samples, seed 0)")
+for name, guide, sched in (
+        ("no guidance", None, None),
+        ("sigma scaling, constant", "ss", "constant"),
+        ("sigma scaling + presentation's cosine", "ss", "presentation_cosine"),
+        ("autoguidance, constant", "ag", "constant")):
     m, a = CountingScore(S.main), CountingScore(S.autoguide)
     if guide is None:
         den = lambda x, s: x + s ** 2 * m.score(x, s)
     else:
-        den = GuidedDenoiser(m, m if guide == "ss" else a, schedule(sched, w_max_ref), sigmas=S.sigmas,
+        den = GuidedDenoiser(m, m if guide == "ss" else a, schedule(sched, w_max_ref),
+                             sigmas=S.sigmas,
                              guide_scale=k_ref if guide == "ss" else 1.0)
-    m.reset(), a.reset()                     # GuidedDenoiser probes each model once when built: not sampling
+    # GuidedDenoiser probes each model once when built: not sampling
+    m.reset(), a.reset()
     counted = CountingDenoiser(den)
     S.sample(counted, 64, seed=0)
     train_cfg = train.AUTOGUIDE
-    cost.add(name, counted.calls, m.calls, a.calls, f"{m.calls * macs(S.main) + a.calls * macs(S.autoguide):,}",
-             f"4×32 net, {train_cfg.iters} iterations × {train_cfg.batch}" if guide == "ag" else "none")
-print(f"Heun with 32 steps: {evaluations('heun', 32)} denoiser calls; weights (MACs per forward pass per point): "
+    cost.add(name, counted.calls, m.calls, a.calls,
+             f"{m.calls * macs(S.main) + a.calls * macs(S.autoguide):,}",
+             (f"4×32 net, {train_cfg.iters} iterations × {train_cfg.batch}"
+              if guide == "ag" else "none"))
+print(f"Heun with 32 steps: {evaluations('heun', 32)} denoiser calls")
+print(f"weights (MACs per forward pass per point): "
       f"main {macs(S.main):,}, autoguide {macs(S.autoguide):,}")
 cost
 
@@ -285,28 +324,37 @@ def best(keys):
 
 
 BEST = {fam: best(keys) for fam, keys in FAMILIES.items()}
-bt = Table(["family", "best setting"] + [c for _, c in KEYS], title=f"best by the criterion (mean recall ≥ {recall_floor:g})")
+bt = Table(["family", "best setting"] + [c for _, c in KEYS],
+           title=f"best by the criterion (mean recall ≥ {recall_floor:g})")
 for fam, key in BEST.items():
-    bt.add(fam, label(key) if key else "none qualifies", *((pm(R[key][m]) for m, _ in KEYS) if key else [""] * len(KEYS)))
+    bt.add(fam, label(key) if key else "none qualifies",
+           *((pm(R[key][m]) for m, _ in KEYS) if key else [""] * len(KEYS)))
 bt
 
 # %%
-FCOL = dict(zip(FAMILIES, [plots.COLORS["main"], plots.COLORS["accent"], plots.CYCLE[2], plots.CYCLE[4], plots.CYCLE[5]]))
+FCOL = dict(zip(FAMILIES, [plots.COLORS["main"], plots.COLORS["accent"], plots.CYCLE[2],
+                          plots.CYCLE[4], plots.CYCLE[5]]))
 fig, axes = plots.figure(10.0, 3.6, ncols=2)
-for ax, (kx, ky) in zip(axes, (("recall", "outlier_rate"), ("branch_tv", "outlier_rate"))):
+for ax, (kx, ky) in zip(axes, (("recall", "outlier_rate"),
+                               ("branch_tv", "outlier_rate"))):
     for fam, keys in FAMILIES.items():
-        path = [NONE] + sorted(keys, key=lambda key: (mean_w(key) - 1) * (key[3] - 1) if key[0] == "ss" else key[2])
-        ax.plot([mean(key, kx) for key in path], [mean(key, ky) for key in path], "-", lw=0.7, alpha=0.6, color=FCOL[fam])
+        path = [NONE] + sorted(keys, key=lambda key: ((mean_w(key) - 1) * (key[3] - 1)
+                                                      if key[0] == "ss" else key[2]))
+        ax.plot([mean(key, kx) for key in path], [mean(key, ky) for key in path], "-",
+                lw=0.7, alpha=0.6, color=FCOL[fam])
         for key in keys:
-            ax.plot(mean(key, kx), mean(key, ky), "o" if key != BEST[fam] else "D", ms=4 if key != BEST[fam] else 7,
-                    color=FCOL[fam], label=fam if ax is axes[0] and key == keys[0] else None)
+            ax.plot(mean(key, kx), mean(key, ky), "o" if key != BEST[fam] else "D",
+                    ms=4 if key != BEST[fam] else 7, color=FCOL[fam],
+                    label=fam if ax is axes[0] and key == keys[0] else None)
             tag = f"k{key[3]:g}/w{key[2]:g}" if key[0] == "ss" else f"w{key[2]:g}"
-            ax.annotate(tag, (mean(key, kx), mean(key, ky)), textcoords="offset points", xytext=(3, 2), fontsize=6,
-                        color=FCOL[fam])
-    ax.plot(mean(NONE, kx), mean(NONE, ky), "s", ms=6, color=plots.COLORS["truth"], label="no guidance" if ax is axes[0] else None)
+            ax.annotate(tag, (mean(key, kx), mean(key, ky)), textcoords="offset points",
+                        xytext=(3, 2), fontsize=6, color=FCOL[fam])
+    ax.plot(mean(NONE, kx), mean(NONE, ky), "s", ms=6, color=plots.COLORS["truth"],
+            label="no guidance" if ax is axes[0] else None)
     ax.set_xlabel(kx.replace("_", " ")), ax.set_ylabel("outlier rate")
 axes[0].axvline(recall_floor, color=plots.COLORS["truth"], lw=0.8, ls=":")
-axes[0].set_title("outliers vs recall (down, right: better; diamonds: best)", fontsize=8)
+axes[0].set_title("outliers vs recall (down, right: better; diamonds: best)",
+                  fontsize=8)
 axes[1].set_title("outliers vs branch TV (down, left: better)", fontsize=8)
 _ = axes[0].legend(fontsize=6)
 
@@ -320,7 +368,9 @@ _ = axes[0].legend(fontsize=6)
 # %%
 level = measure.level
 depth_of = S.tree.branch_depth()
-fams = [fam for fam in ("sigma scaling, constant", "sigma scaling + seed cosine", "autoguidance, constant") if BEST[fam]]
+fams = [fam for fam in ("sigma scaling, constant",
+                       "sigma scaling + presentation's cosine",
+                       "autoguidance, constant") if BEST[fam]]
 fig, axes = plots.panels(len(fams) + 1, size=2.7)
 plots.tree_density(axes[0], S.tree, filled=False)
 out0 = S.tree.logp(X[NONE]) < level
@@ -331,7 +381,8 @@ for ax, fam in zip(axes[1:], fams):
     out = S.tree.logp(x) < level
     plots.tree_density(ax, S.tree, filled=False)
     plots.samples(ax, x[out], color=plots.COLORS["guide"], size=3, alpha=0.8)
-    ax.set_title(f"{label(BEST[fam])}:\n{int(out.sum())} outliers of {len(x)}", fontsize=7)
+    ax.set_title(f"{label(BEST[fam])}:\n{int(out.sum())} outliers of {len(x)}",
+                 fontsize=7)
 
 # %%
 depth_true = metrics.depth_shares(X[NONE], S.tree)[1]
@@ -340,16 +391,20 @@ depth_true = metrics.depth_shares(X[NONE], S.tree)[1]
 def outer_outlier_rate(x):
     """Outlier rate among the samples assigned to branches of depth 4–6."""
     outer = depth_of[metrics.branch_of(x, S.tree)] >= 4
-    return float((S.tree.logp(x[outer]) < level).double().mean()) if outer.any() else float("nan")
+    return (float((S.tree.logp(x[outer]) < level).double().mean()) if outer.any()
+            else float("nan"))
 
 
-dt = Table(["setting"] + [f"depth {d}" for d in range(7)] + ["depths 4–6", "outlier rate on depths 4–6 (seed 0)"],
+dt = Table(["setting"] + [f"depth {d}" for d in range(7)]
+           + ["depths 4–6", "outlier rate on depths 4–6 (seed 0)"],
            title=f"share of samples by branch depth (mean over {seeds} seeds)")
-dt.add("true mass", *(f"{float(v):.3f}" for v in depth_true), f"{float(depth_true[4:].sum()):.3f}", "")
+dt.add("true mass", *(f"{float(v):.3f}" for v in depth_true),
+       f"{float(depth_true[4:].sum()):.3f}", "")
 DEPTH_KEYS = [NONE] + list(dict.fromkeys([BEST[f] for f in fams] + [PICS[0], PICS[1]]))
 for key in DEPTH_KEYS:
     v = torch.stack(R[key]["depth"]).mean(0)
-    dt.add(label(key), *(f"{float(a):.3f}" for a in v), f"{float(v[4:].sum()):.3f}", f"{outer_outlier_rate(X[key]):.3f}")
+    dt.add(label(key), *(f"{float(a):.3f}" for a in v), f"{float(v[4:].sum()):.3f}",
+           f"{outer_outlier_rate(X[key]):.3f}")
 dt
 
 # %% [markdown]
@@ -359,48 +414,58 @@ dt
 
 # %%
 line = lambda key: ", ".join(f"{lab} {mean(key, m):.3f}" for m, lab in KEYS)
-print(f"{label(NONE):42s} {line(NONE)}")
+print(f"{label(NONE)}\n  {line(NONE)}")
 for key in GRID + LIN + CONST + AG + AGS:
-    print(f"{label(key):42s} {line(key)}, median log p {mean(key, 'median_logp'):.2f}")
+    print(f"{label(key)}: median log p {mean(key, 'median_logp'):.2f}\n  {line(key)}")
 for fam, key in BEST.items():
-    print(f"best {fam:28s}: " + (f"{label(key)}: {line(key)}" if key else "none qualifies"))
-sc, cs = ("ss", "seed_cosine", w_max_ref, k_ref), ("ss", "constant", w_max_ref, k_ref)
+    print(f"best {fam}:"
+          + (f"\n  {label(key)}\n  {line(key)}" if key else " none qualifies"))
+sc, cs = ("ss", "presentation_cosine", w_max_ref, k_ref), ("ss", "constant", w_max_ref, k_ref)
 cm = ("ss", "constant", w_mean_ref, k_ref)
-print(f"same knobs (k = {k_ref:g}, peak w = {w_max_ref:g}): seed cosine - constant w_max: "
-      + ", ".join(f"{lab} {mean(sc, m) - mean(cs, m):+.3f}" for m, lab in KEYS))
-print(f"same mean weight {w_mean_ref:g} (k = {k_ref:g}): seed cosine - constant mean weight: "
-      + ", ".join(f"{lab} {mean(sc, m) - mean(cm, m):+.3f}" for m, lab in KEYS))
+print(f"same knobs (k = {k_ref:g}, peak w = {w_max_ref:g}): "
+      f"presentation's cosine - constant w_max:")
+print("  " + ", ".join(f"{lab} {mean(sc, m) - mean(cs, m):+.3f}" for m, lab in KEYS))
+print(f"same mean weight {w_mean_ref:g} (k = {k_ref:g}): "
+      f"presentation's cosine - constant mean weight:")
+print("  " + ", ".join(f"{lab} {mean(sc, m) - mean(cm, m):+.3f}" for m, lab in KEYS))
 for key in DEPTH_KEYS:
-    v = torch.stack(R[key]["depth"]).mean(0) / depth_true
-    print(f"{label(key):42s} share/true mass: main branch {float(v[0]):.2f}, depths 4-6 "
-          f"{float(torch.stack(R[key]['depth']).mean(0)[4:].sum() / depth_true[4:].sum()):.2f}, leaves {float(v[6]):.2f}; "
+    dm = torch.stack(R[key]["depth"]).mean(0)
+    v = dm / depth_true
+    print(f"{label(key)}, share/true mass:")
+    print(f"  main branch {float(v[0]):.2f}, "
+          f"depths 4-6 {float(dm[4:].sum() / depth_true[4:].sum()):.2f}, "
+          f"leaves {float(v[6]):.2f}; "
           f"outlier rate on depths 4-6 {outer_outlier_rate(X[key]):.3f}")
 for wm in sorted(set(w_max_list) - {w_max_ref}):
-    a, b = ("ss", "seed_cosine", w_max_ref, k_ref), ("ss", "seed_cosine", wm, k_ref)
-    print(f"seed cosine k = {k_ref:g}, w_max {w_max_ref:g} -> {wm:g}: main-branch share "
+    a, b = ("ss", "presentation_cosine", w_max_ref, k_ref), ("ss", "presentation_cosine", wm, k_ref)
+    print(f"presentation's cosine k = {k_ref:g}, w_max {w_max_ref:g} -> {wm:g}:")
+    print(f"  main-branch share "
           f"{float(torch.stack(R[a]['depth']).mean(0)[0] / depth_true[0]):.2f} -> "
-          f"{float(torch.stack(R[b]['depth']).mean(0)[0] / depth_true[0]):.2f}, median log p "
-          f"{mean(a, 'median_logp'):.2f} -> {mean(b, 'median_logp'):.2f}, "
-          + ", ".join(f"{lab} {mean(a, m):.3f} -> {mean(b, m):.3f}" for m, lab in KEYS))
+          f"{float(torch.stack(R[b]['depth']).mean(0)[0] / depth_true[0]):.2f}, "
+          f"median log p {mean(a, 'median_logp'):.2f} -> {mean(b, 'median_logp'):.2f},")
+    print("  " + ", ".join(f"{lab} {mean(a, m):.3f} -> {mean(b, m):.3f}"
+                           for m, lab in KEYS[:3]) + ",")
+    print("  " + ", ".join(f"{lab} {mean(a, m):.3f} -> {mean(b, m):.3f}"
+                           for m, lab in KEYS[3:]))
 
 # %% [markdown]
 # **"A schedule alone does nothing when main and guide are the same network": confirmed, exactly.** With
-# $k = 1$ the seed cosine, the linear schedule and the constant weight give samples and whole paths identical
+# $k = 1$ the presentation's cosine, the linear schedule and the constant weight give samples and whole paths identical
 # bit for bit to the unguided model's. Any effect below comes from $k > 1$.
 #
-# **"Larger weight pulls samples to the large density region": confirmed.** With the seed cosine at
+# **"Larger weight pulls samples to the large density region": confirmed.** With the presentation's cosine at
 # $k = 1.1$, raising $w_\text{max}$ from 3 to 5 raises the main branch's share from 1.12× to 1.25× its true
 # mass and the samples' median $\log p_\text{data}$ from 1.91 to 2.30; outliers fall (0.058 → 0.036) and
 # recall (0.862 → 0.710) and the leaves reached (0.688 → 0.359) fall with them.
 #
 # **"Schedule and sigma scaling add diversity compared to sigma scaling alone": true of the branches,
-# not of recall, and paid for with outliers.** With the same knobs ($k = 1.1$, peak $w = 3$) the seed
+# not of recall, and paid for with outliers.** With the same knobs ($k = 1.1$, peak $w = 3$) the presentation's
 # cosine looks far more diverse than the constant weight — recall 0.862 against 0.666, branch TV 0.061
 # against 0.369, leaves 0.688 against 0 — but it applies half the guidance (mean weight 2 against 3), and
-# its outliers are 0.058 against 0.002. At the same *mean* weight (constant $w = 2$, same $k$) the seed
+# its outliers are 0.058 against 0.002. At the same *mean* weight (constant $w = 2$, same $k$) the presentation's
 # cosine still keeps the branches far better (branch TV 0.061 against 0.204, leaves 0.688 against 0.151),
 # yet its recall is *lower* (0.862 against 0.880) and its outliers higher (0.058 against 0.023). At the
-# criterion's recall floor the trade is plain: the best seed-cosine setting ($k = 1.06$) has recall 0.906,
+# criterion's recall floor the trade is plain: the best setting with the presentation's cosine ($k = 1.06$) has recall 0.906,
 # branch TV 0.038 and leaves 0.797 against the best constant setting's ($k = 1.04$) 0.901, 0.175 and
 # 0.255, and 0.073 outliers against 0.029 — two and a half times as many. The mechanism is the one
 # Chapter 7 found: constant sigma scaling removes outliers by sending fewer samples to the thin outer
@@ -409,25 +474,25 @@ for wm in sorted(set(w_max_list) - {w_max_ref}):
 # (outlier rate on depths 4–6: 0.292 against 0.339 unguided and 0.229 for the constant weight).
 #
 # **"Compared to autoguidance, it adds diversity but still has a problem of outliers": at matched recall,
-# neither part holds clearly; it ties.** At the recall floor the best seed cosine and the best autoguidance
+# neither part holds clearly; it ties.** At the recall floor the best setting with the presentation's cosine and the best autoguidance
 # ($w = 1.5$) have the same recall (0.906 and 0.906), nearly the same branch TV (0.038 and 0.039), and
 # outlier rates 0.073 ± 0.005 and 0.069 ± 0.007 — a difference within one standard deviation. Autoguidance
 # reaches a few more leaves (0.833 against 0.797) and has higher precision (0.947 against 0.937). The
-# seed's statement fits a comparison at the *same weight*: against autoguidance at $w = 3$ (outliers 0.069,
-# recall 0.751, branch TV 0.087) the seed cosine at $k = 1.1$, $w_\text{max} = 3$ does add diversity
+# presentation's statement fits a comparison at the *same weight*: against autoguidance at $w = 3$ (outliers 0.069,
+# recall 0.751, branch TV 0.087) the presentation's cosine at $k = 1.1$, $w_\text{max} = 3$ does add diversity
 # (recall 0.862, branch TV 0.061) — and has *fewer* outliers (0.058), not more. The linear schedule,
 # which turns the guidance on earlier, does slightly better at the floor (outliers 0.067, recall 0.914,
-# branch TV 0.056). The seed cosine does not help autoguidance's outliers either (0.069 with and without
+# branch TV 0.056). The presentation's cosine does not help autoguidance's outliers either (0.069 with and without
 # it at $w_\text{max} = w = 3$), though it improves its branch TV (0.087 → 0.040).
 #
 # **Cost.** All these run the same 32 Heun steps, 63 denoiser calls. Sigma scaling evaluates the main
 # network twice per call (126 evaluations, about 2.1 million multiply-accumulates per sample in forward
-# passes; 125 with the seed cosine, whose first step has $w = 1$), autoguidance once plus the 4×32
+# passes; 125 with the presentation's cosine, whose first step has $w = 1$), autoguidance once plus the 4×32
 # autoguide (about 1.3 million): at matched steps sigma scaling costs 1.6 times autoguidance's sampling
 # compute and twice the unguided model's, but it needs no second model and no training for it.
 #
 # **In short.** The schedule moves sigma scaling from "few outliers, collapsed onto the trunk" to
-# "autoguidance-like": at the recall floor, sigma scaling with the seed's cosine matches autoguidance on
+# "autoguidance-like": at the recall floor, sigma scaling with the presentation's cosine matches autoguidance on
 # outliers, recall and branch balance within the seed-to-seed noise, without a second model. Constant sigma
 # scaling at small $k$ has less than half their outliers (0.029) at the same recall, at the price of the
 # thin branches. Which is better depends on whether the outer branches count — which is what the
@@ -437,7 +502,7 @@ for wm in sorted(set(w_max_list) - {w_max_ref}):
 # ## Explore
 #
 # Pick the guide (sigma scaling or the autoguide), $k$ (sigma scaling only), the peak weight $w_\text{max}$
-# and the schedule (none, the seed's cosine, linear, or constant $w_\text{max}$), and see the samples (2048,
+# and the schedule (none, the presentation's cosine, linear, or constant $w_\text{max}$), and see the samples (2048,
 # seed 0) and their metrics.
 
 # %%
@@ -446,19 +511,27 @@ import ipywidgets as W
 from hgutils.widgets import explore
 
 
-def view(guide="sigma scaling", k=1.1, w_max=3.0, schedule_name="seed_cosine"):
+def view(guide="sigma scaling", k=1.1, w_max=3.0, schedule_name="presentation_cosine"):
     g = "ss" if guide == "sigma scaling" else "ag"
     x = S.sample(denoiser(g, schedule_name, w_max, k), 2048, seed=0)
     head = f"sigma scaling k = {k:.3f}" if g == "ss" else "autoguidance"
-    plots.sample_view(S.tree, x, f"{head}, {schedule_name}, w_max = {w_max:g}\n" + plots.guidance_text(measure(x)))
+    plots.sample_view(S.tree, x,
+                      f"{head}, {SCHEDULE_NAMES[schedule_name]}, w_max = {w_max:g}\n"
+                      + plots.guidance_text(measure(x)))
     plots.plt.show()
 
 
-explore(view, guide=W.Dropdown(options=["sigma scaling", "autoguide"], value="sigma scaling"),
-        k=W.FloatSlider(value=k_ref, min=1.0, max=1.5, step=0.005, readout_format=".3f", description="k"),
-        w_max=W.FloatSlider(value=w_max_ref, min=1.0, max=8.0, step=0.25, description="w_max"),
-        schedule_name=W.Dropdown(options=["none", "seed_cosine", "linear", "constant"], value="seed_cosine",
-                                 description="schedule"))
+explore(view, guide=W.Dropdown(options=["sigma scaling", "autoguide"],
+                               value="sigma scaling"),
+        k=W.FloatSlider(value=k_ref, min=1.0, max=1.5, step=0.005, readout_format=".3f",
+                        description="k"),
+        w_max=W.FloatSlider(value=w_max_ref, min=1.0, max=8.0, step=0.25,
+                            description="w_max"),
+        schedule_name=W.Dropdown(options=[(SCHEDULE_NAMES[s], s) for s in
+                                          ("none", "presentation_cosine", "linear",
+                                           "constant")],
+                                 value="presentation_cosine", description="schedule"),
+        static=("k", sorted({1.0, 1.02, 1.04, 1.06, 1.1, 1.2, k_ref})))
 
 # %% [markdown]
 # ## References

@@ -102,7 +102,7 @@ def test_schedules_endpoints_monotone_and_means():
             assert all(b >= a - 1e-12 for a, b in zip(ws, ws[1:]))             # increasing
             assert sum(ws) / len(ws) == pytest.approx(w_mean, abs=1e-9)        # mean weight = constant's
             assert ws[-1] == pytest.approx(2 * w_mean - 1)
-        seed = schedule("seed_cosine", 2 * w_mean - 1).weights(sig)
+        seed = schedule("presentation_cosine", 2 * w_mean - 1).weights(sig)
         assert seed[0] == pytest.approx(1.0) and seed[-1] == pytest.approx(2 * w_mean - 1)
         assert sum(seed) / 32 == pytest.approx(w_mean, abs=1e-9)
 

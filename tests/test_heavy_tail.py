@@ -58,7 +58,7 @@ def test_heavy_tail_with_the_main_model_as_guide_is_sigma_scaling_exactly():
     # and with k = 1 both are no guidance, exactly (a cosine schedule changes nothing either)
     plain = samplers.heun(net.denoise, x0, sig)
     assert torch.equal(samplers.heun(heavy_tail(net, net, 3.0, k=1.0), x0, sig), plain)
-    assert torch.equal(samplers.heun(sigma_scaling(net, 1.0, guidance.SeedCosine(5.0), sigmas=sig), x0, sig), plain)
+    assert torch.equal(samplers.heun(sigma_scaling(net, 1.0, guidance.PresentationCosine(5.0), sigmas=sig), x0, sig), plain)
 
 
 def test_heavy_tail_guide_is_more_spread_than_the_gaussian():

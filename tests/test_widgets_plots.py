@@ -95,6 +95,9 @@ def test_explore_batch_shows_a_player_over_the_first_control(monkeypatch):
     assert 'class="hg-player-slider"' in page and "<script>" in page and "mode = a" in page
     assert not plots.plt.get_fignums()                           # every frame's figure closed
     assert widgets.frame_values(W.Dropdown(options=["x", "y"])) == ["x", "y"]
+    pairs = W.Dropdown(options=[("shown name", "key"), ("other", "k2")], value="key")
+    assert widgets.frame_values(pairs) == ["key", "k2"] and widgets.shown(pairs, "key") == "shown name"
+    assert widgets.shown(W.FloatSlider(), 1.5) == "1.5"
     assert widgets.frame_values(W.IntSlider(value=3, min=1, max=9)) == [1, 3, 5, 7, 9]
     with pytest.raises(ValueError, match="static must name one of the controls"):
         widgets.explore(view, static=("k", [1]), w=W.FloatSlider())
