@@ -74,6 +74,29 @@
 # samples' and the true mass over the 8 subtrees at depth 3 plus the trunk); **leaves** (share of the
 # 64 leaf branches that get a sample); **SW₂** (sliced 2-Wasserstein distance to the true samples).
 
+# %% tags=["remove-cell"]
+# Colab setup: clone and install this repository (does nothing elsewhere)
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    _repo = "/content/guidance-study"
+    if not os.path.isdir(_repo):
+        subprocess.check_call(
+            ["git", "clone", "--depth", "1", "--branch", "main",
+             "https://github.com/guidance-study/guidance-study", _repo]
+        )
+    # installs hgutils and what Colab lacks (pip skips what is already there)
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "-e", _repo])
+    if _repo not in sys.path:  # the running kernel never reads the new .pth file
+        sys.path.insert(0, _repo)
+    os.chdir(os.path.join(_repo, "notebooks"))  # chapters read and write data/...
+    from google.colab import output
+
+    output.enable_custom_widget_manager()  # live ipywidgets 8
+
 # %% tags=["parameters"]
 n_samples = 4096            # samples per sampling run
 seeds = 3                   # runs (seeds 0, 1, …) behind every mean ± std

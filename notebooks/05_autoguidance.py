@@ -41,6 +41,29 @@
 # 3 plus the trunk (0 = the right spread over the tree); **leaves**, the share of the 64 leaf branches
 # that receive at least one sample; **leakage**, the share of samples whose most likely class is B.
 
+# %% tags=["remove-cell"]
+# Colab setup: clone and install this repository (does nothing elsewhere)
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    _repo = "/content/guidance-study"
+    if not os.path.isdir(_repo):
+        subprocess.check_call(
+            ["git", "clone", "--depth", "1", "--branch", "main",
+             "https://github.com/guidance-study/guidance-study", _repo]
+        )
+    # installs hgutils and what Colab lacks (pip skips what is already there)
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "-e", _repo])
+    if _repo not in sys.path:  # the running kernel never reads the new .pth file
+        sys.path.insert(0, _repo)
+    os.chdir(os.path.join(_repo, "notebooks"))  # chapters read and write data/...
+    from google.colab import output
+
+    output.enable_custom_widget_manager()  # live ipywidgets 8
+
 # %% tags=["parameters"]
 w_list = [1.5, 2, 3, 4, 6]   # weights of the sweep, both methods (w = 1 always added)
 w_autoguide = 3.0         # reference weight of autoguidance (the paper's toy example)

@@ -43,6 +43,29 @@
 # The exact oracle (`hgutils.toy.StudentT`) evaluates that integral by the trapezoid rule in $\ln\kappa$, in
 # log space; its kernel score is $-(\nu + d)(x - y)/(\nu\sigma^2 + \lVert x - y\rVert^2)$ with $d = 2$.
 
+# %% tags=["remove-cell"]
+# Colab setup: clone and install this repository (does nothing elsewhere)
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    _repo = "/content/guidance-study"
+    if not os.path.isdir(_repo):
+        subprocess.check_call(
+            ["git", "clone", "--depth", "1", "--branch", "main",
+             "https://github.com/guidance-study/guidance-study", _repo]
+        )
+    # installs hgutils and what Colab lacks (pip skips what is already there)
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "-e", _repo])
+    if _repo not in sys.path:  # the running kernel never reads the new .pth file
+        sys.path.insert(0, _repo)
+    os.chdir(os.path.join(_repo, "notebooks"))  # chapters read and write data/...
+    from google.colab import output
+
+    output.enable_custom_widget_manager()  # live ipywidgets 8
+
 # %% tags=["parameters"]
 nu_list = [1, 2, 3, 5, 10]   # tail orders of the sweep (ν = ∞, Gaussian, is added)
 w_list = [1.5, 2]            # guidance weights of the sweep

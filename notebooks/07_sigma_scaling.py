@@ -54,6 +54,29 @@
 # rate among the settings whose mean recall is at least `recall_floor` = 0.90 (ties broken by
 # precision). It asks for fewer outliers *without* giving up more than a tenth of the data's coverage.
 
+# %% tags=["remove-cell"]
+# Colab setup: clone and install this repository (does nothing elsewhere)
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    _repo = "/content/guidance-study"
+    if not os.path.isdir(_repo):
+        subprocess.check_call(
+            ["git", "clone", "--depth", "1", "--branch", "main",
+             "https://github.com/guidance-study/guidance-study", _repo]
+        )
+    # installs hgutils and what Colab lacks (pip skips what is already there)
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "-e", _repo])
+    if _repo not in sys.path:  # the running kernel never reads the new .pth file
+        sys.path.insert(0, _repo)
+    os.chdir(os.path.join(_repo, "notebooks"))  # chapters read and write data/...
+    from google.colab import output
+
+    output.enable_custom_widget_manager()  # live ipywidgets 8
+
 # %% tags=["parameters"]
 # reference weight (the autoguidance toy's): the presentation's panels and the k sweep
 w_ref = 3.0

@@ -48,6 +48,29 @@
 # **The criterion** for a method's best setting, the same as in Chapter 7: the lowest mean outlier rate among
 # the settings whose mean recall is at least `recall_floor` = 0.90 (ties broken by precision).
 
+# %% tags=["remove-cell"]
+# Colab setup: clone and install this repository (does nothing elsewhere)
+import sys
+
+if "google.colab" in sys.modules:
+    import os
+    import subprocess
+
+    _repo = "/content/guidance-study"
+    if not os.path.isdir(_repo):
+        subprocess.check_call(
+            ["git", "clone", "--depth", "1", "--branch", "main",
+             "https://github.com/guidance-study/guidance-study", _repo]
+        )
+    # installs hgutils and what Colab lacks (pip skips what is already there)
+    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "-e", _repo])
+    if _repo not in sys.path:  # the running kernel never reads the new .pth file
+        sys.path.insert(0, _repo)
+    os.chdir(os.path.join(_repo, "notebooks"))  # chapters read and write data/...
+    from google.colab import output
+
+    output.enable_custom_widget_manager()  # live ipywidgets 8
+
 # %% tags=["parameters"]
 k_ref = 1.1                     # reference setting: pictures, same-knobs comparisons
 # (w_max_ref is also the constant weight of "sigma scaling alone")

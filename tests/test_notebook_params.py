@@ -34,7 +34,7 @@ def test_invalid_parameter_stops_early(tmp_path, notebook, name, value, message)
     nb = json.loads((tmp_path / f"{notebook}.ipynb").read_text())
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     failed = [i for i, c in enumerate(code) if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
-    # code cells: [injected parameters, parameters, validation, ...]: the validation cell fails
-    assert failed == [2], failed
+    # code cells: [Colab setup, parameters, injected parameters, validation, ...]: validation fails
+    assert failed == [3], failed
     assert not (tmp_path / "cache").exists(), "nothing was trained before the error"
     assert record.read_bytes() == before, "a run with -o must leave the committed record alone"

@@ -1,11 +1,17 @@
 """The committed notebooks are the executed records of their .py sources (so nbval compares real outputs)."""
 import json
+import sys
 from pathlib import Path
 
 import jupytext
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+try:
+    import launch
+finally:
+    sys.path.pop(0)
 SOURCES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
 
 
@@ -26,4 +32,8 @@ def test_record_matches_source_and_is_executed(py):
     assert not any(o.get("output_type") == "error" for c in code for o in c.get("outputs", []))
     assert sum(bool(c.get("outputs")) for c in code) >= len(code) // 2, "too few outputs: not an executed record?"
     params = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
-    assert len(params) == 1 and code.index(params[0]) == 0, "the first code cell is the tagged parameters cell"
+    assert len(params) == 1 and code.index(params[0]) == 1, "the second code cell is the tagged parameters cell"
+    # the first: the Colab setup cell derived from _config.yml (scripts/launch.py), hidden from the book
+    colab = launch.colab_cell(*launch.repository(launch.read_config(ROOT)))
+    assert "".join(code[0]["source"]) == colab, "the first code cell is the Colab cell: run scripts/launch.py"
+    assert "remove-cell" in code[0].get("metadata", {}).get("tags", [])
