@@ -21,3 +21,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 export HG_BATCH=1   # batch run: no progress bars, widgets drawn statically
+# The same floating-point code paths on every x86-64 machine with AVX2 (AVX-512 machines would
+# otherwise take other kernels and round differently), so the records that nbval compares
+# reproduce across the machines CI may draw. Costs nothing measurable here.
+export ATEN_CPU_CAPABILITY="${ATEN_CPU_CAPABILITY:-avx2}" MKL_CBWR="${MKL_CBWR:-AVX2}"
+export ONEDNN_MAX_CPU_ISA="${ONEDNN_MAX_CPU_ISA:-AVX2}"
