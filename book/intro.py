@@ -54,7 +54,7 @@ if "google.colab" in sys.modules:
     output.enable_custom_widget_manager()  # live ipywidgets 8
 
 # %% tags=["parameters", "remove-cell"]
-results_path = "../notebooks/data/toy_results.json"   # chapter 9's machine-readable results
+results_path = "../notebooks/data/toy_results.json"   # chapter 9's results file
 
 # %% tags=["remove-cell"]
 import json
@@ -66,17 +66,19 @@ from hgutils import plots
 from hgutils.report import Link, Table
 
 if not isinstance(results_path, str) or not results_path.endswith(".json"):
-    raise ValueError(f"results_path must be a path ending in .json, got {results_path!r}")
+    raise ValueError(f"results_path must be a path ending in .json, "
+                     f"got {results_path!r}")
 if not Path(results_path).is_file():
     raise FileNotFoundError(f"results_path: {results_path} does not exist "
                             "(run notebooks/09_results first)")
 toy = json.loads(Path(results_path).read_text())
 floor = toy["criterion"]["recall_floor"]
 # The chapter that explains each method (the longest matching name prefix wins).
-CHAPTERS = {"no guidance": "02_score_ode", "CFG": "03_cfg", "CFG + linear": "04_schedules",
-            "CFG + cosine": "04_schedules", "interval CFG": "04_schedules",
-            "autoguidance": "05_autoguidance", "heavy tail": "06_heavy_tail",
-            "sigma scaling": "07_sigma_scaling", "sigma scaling + cosine": "08_schedule_sigma_scaling"}
+CHAPTERS = {"no guidance": "02_score_ode", "CFG": "03_cfg",
+            "CFG + linear": "04_schedules", "CFG + cosine": "04_schedules",
+            "interval CFG": "04_schedules", "autoguidance": "05_autoguidance",
+            "heavy tail": "06_heavy_tail", "sigma scaling": "07_sigma_scaling",
+            "sigma scaling + cosine": "08_schedule_sigma_scaling"}
 
 
 def chapter(method):
@@ -133,7 +135,8 @@ names = list(rows)[::-1]
 fig, axes = plots.figure(9.2, 0.32 * len(names) + 1.2, ncols=3, sharey=True)
 for ax, (k, label) in zip(axes, [KEYS[0], KEYS[2], KEYS[3]]):
     mean_, std_ = zip(*(stat(rows[m], k) for m in names))
-    colors = [plots.COLORS["truth"] if m == "no guidance" else plots.COLORS["main"] for m in names]
+    colors = [plots.COLORS["truth"] if m == "no guidance" else plots.COLORS["main"]
+              for m in names]
     ax.barh(range(len(names)), mean_, xerr=std_, color=colors, height=0.6)
     ax.axvline(toy["floor"][k]["mean"], color="k", lw=0.8, ls="--")
     ax.set_title(label)

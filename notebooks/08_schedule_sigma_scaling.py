@@ -119,7 +119,7 @@ measure = metrics.ReferenceSet(S.tree, S.reference)
 seed_list = list(range(seeds))
 KEYS = [("outlier_rate", "outliers"), ("precision", "precision"), ("recall", "recall"),
         ("branch_tv", "branch TV"), ("leaves", "leaves")]
-# display names ("presentation_cosine" is hgutils' key for the presentation's cosine schedule)
+# display names ("presentation_cosine": hgutils' key of the presentation's cosine)
 SCHEDULE_NAMES = {"none": "none", "constant": "constant", "linear": "linear",
                   "presentation_cosine": "presentation's cosine"}
 
@@ -127,7 +127,8 @@ SCHEDULE_NAMES = {"none": "none", "constant": "constant", "linear": "linear",
 def schedule(name, w):
     """The weight schedule `name` with peak weight w: constant w, or rising from 1 to
     w."""
-    return {"constant": lambda: Constant(w), "presentation_cosine": lambda: PresentationCosine(w),
+    return {"constant": lambda: Constant(w),
+            "presentation_cosine": lambda: PresentationCosine(w),
             "linear": lambda: Linear((1 + w) / 2)}[name]()
 
 
@@ -224,7 +225,8 @@ _ = axes[0].legend(fontsize=7)
 
 # %%
 w_mean_ref = (1 + w_max_ref) / 2
-PICS = [("ss", "constant", w_max_ref, k_ref), ("ss", "presentation_cosine", w_max_ref, k_ref),
+PICS = [("ss", "constant", w_max_ref, k_ref),
+        ("ss", "presentation_cosine", w_max_ref, k_ref),
         ("ag", "constant", w_max_ag, 1.0), ("ag", "presentation_cosine", w_max_ag, 1.0)]
 for key in PICS:
     run(key, seeds=[0], trajectory=True)
@@ -443,7 +445,8 @@ for key in GRID + LIN + CONST + AG + AGS:
 for fam, key in BEST.items():
     print(f"best {fam}:"
           + (f"\n  {label(key)}\n  {line(key)}" if key else " none qualifies"))
-sc, cs = ("ss", "presentation_cosine", w_max_ref, k_ref), ("ss", "constant", w_max_ref, k_ref)
+sc = ("ss", "presentation_cosine", w_max_ref, k_ref)
+cs = ("ss", "constant", w_max_ref, k_ref)
 cm = ("ss", "constant", w_mean_ref, k_ref)
 print(f"same knobs (k = {k_ref:g}, peak w = {w_max_ref:g}): "
       f"presentation's cosine - constant w_max:")
@@ -460,7 +463,8 @@ for key in DEPTH_KEYS:
           f"leaves {float(v[6]):.2f}; "
           f"outlier rate on depths 4-6 {outer_outlier_rate(X[key]):.3f}")
 for wm in sorted(set(w_max_list) - {w_max_ref}):
-    a, b = ("ss", "presentation_cosine", w_max_ref, k_ref), ("ss", "presentation_cosine", wm, k_ref)
+    a = ("ss", "presentation_cosine", w_max_ref, k_ref)
+    b = ("ss", "presentation_cosine", wm, k_ref)
     print(f"presentation's cosine k = {k_ref:g}, w_max {w_max_ref:g} -> {wm:g}:")
     print(f"  main-branch share "
           f"{float(torch.stack(R[a]['depth']).mean(0)[0] / depth_true[0]):.2f} -> "

@@ -93,8 +93,8 @@ from pathlib import Path
 import torch
 
 from hgutils import experiments, plots, toy, train
-from hgutils.guidance import (Cosine, GuidedDenoiser, Interval, Linear, PresentationCosine,
-                              heavy_tail, sigma_scaling)
+from hgutils.guidance import (Cosine, GuidedDenoiser, Interval, Linear,
+                              PresentationCosine, heavy_tail, sigma_scaling)
 from hgutils.nets import forward_macs
 from hgutils.report import Table, mean_std, pm
 from hgutils.samplers import CountingScore
@@ -139,8 +139,8 @@ CANDIDATES = {
                       for k, w in ((1.02, 3), (1.03, 3), (1.04, 3), (1.05, 2),
                                    (1.1, 1.5))},
     "sigma scaling + cosine": {f"k = {k:g}, w_max = {w:g}":
-                               (lambda k=k, w=w: sigma_scaling(S.main, k, PresentationCosine(w),
-                                                               sigmas=S.sigmas))
+                               (lambda k=k, w=w: sigma_scaling(
+                                   S.main, k, PresentationCosine(w), sigmas=S.sigmas))
                                for k, w in ((1.05, 3), (1.06, 3), (1.08, 3), (1.1, 2),
                                             (1.05, 5))},
 }

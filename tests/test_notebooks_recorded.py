@@ -37,3 +37,24 @@ def test_record_matches_source_and_is_executed(py):
     colab = launch.colab_cell(*launch.repository(launch.read_config(ROOT)))
     assert "".join(code[0]["source"]) == colab, "the first code cell is the Colab cell: run scripts/launch.py"
     assert "remove-cell" in code[0].get("metadata", {}).get("tags", [])
+
+
+LINE_MAX = 88        # what fits the book's column in its code font (book/_static/hg.css)
+
+
+@pytest.mark.parametrize("py", SOURCES + [ROOT / "book" / "intro.py"],
+                         ids=[p.stem for p in SOURCES] + ["intro"])
+def test_code_and_printed_lines_fit_the_column(py):
+    """No code line and no printed line is wider than the book's column (the browser check
+    measures the same on the rendered pages)."""
+    record = json.loads(py.with_suffix(".ipynb").read_text())
+    wide = []
+    for c in record["cells"]:
+        if c["cell_type"] != "code":
+            continue
+        lines = "".join(c["source"]).splitlines()
+        for o in c.get("outputs", []):
+            if o.get("output_type") == "stream":
+                lines += "".join(o["text"]).splitlines()
+        wide += [line for line in lines if len(line) > LINE_MAX]
+    assert not wide, f"{len(wide)} lines over {LINE_MAX} characters, e.g. {wide[0]!r}"
