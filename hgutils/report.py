@@ -52,8 +52,7 @@ class Table:
         return self
 
     def _repr_html_(self):
-        # "mean ± std" stays on one line (a no-break space on either side of ±)
-        text = lambda c: c.html() if isinstance(c, Link) else html.escape(str(c)).replace(" ± ", "\u00a0±\u00a0")
+        text = lambda c: c.html() if isinstance(c, Link) else html.escape(str(c))
         cell = lambda c, tag: f"<{tag}>{text(c)}</{tag}>"
         cap = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
         head = "<tr>" + "".join(cell(c, "th") for c in self.columns) + "</tr>"

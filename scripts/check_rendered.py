@@ -31,6 +31,7 @@ with the small ``websocket-client`` package. Each page must:
   <pre> of the article (code cells and outputs, those folded away by
   ``hide-input``/``hide-output`` included: every <details> is opened and
   togglebutton's hidden content shown before measuring) overflows its box;
+* fit every table in the column (an output area would clip it or scroll it);
 * show figures big enough to read: every <img> of a cell output or of an
   ``.hg-player`` is at least min(naturalWidth, BOOK_COLUMN_PX) - 2 CSS px
   wide. The figure helpers size their fonts assuming the book shows a figure
@@ -639,6 +640,19 @@ LAYOUT_JS = r"""
       text: pre.textContent.trim().slice(0, 80),
     }))
     .sort((a, b) => b.overflow - a.overflow);
+  // Tables: never wider than the column (an output area would clip or scroll them).
+  const articleRight = article.getBoundingClientRect().right;
+  const wideTables = [...article.querySelectorAll("table")]
+    .filter((t) => t.offsetParent !== null && !t.closest(".hg-player-frame[hidden]"))
+    .map((t) => {
+      let box = t.parentElement;
+      while (box && box !== article && box.clientWidth === 0) box = box.parentElement;
+      const room = Math.min(box ? box.clientWidth : article.clientWidth, article.clientWidth);
+      const right = t.getBoundingClientRect().right;
+      return { overflow: Math.max(t.scrollWidth - room, Math.round(right - articleRight)), width: t.scrollWidth,
+               text: (t.querySelector("caption, th") || t).textContent.trim().slice(0, 60) };
+    })
+    .filter((t) => t.overflow > 1);
   // Figures: never shown narrower than the helpers assumed.
   const smallFigures = imgs
     .filter((i) => i.naturalWidth > 0 && i.clientWidth < Math.min(i.naturalWidth, columnPx) - 2)
@@ -655,6 +669,7 @@ LAYOUT_JS = r"""
     innerWidth: window.innerWidth,
     pres: article.querySelectorAll("pre").length,
     widePres,
+    wideTables,
     figures: imgs.length,
     smallFigures,
   };
@@ -920,6 +935,11 @@ def check_page(
             f"{len(wide)} of {layout.get('pres', 0)} <pre> blocks scroll sideways; the worst, a "
             f"{worst['where']} {worst['width']} px wide, by {worst['overflow']} px: {worst['text']!r}"
         )
+    for table in layout.get("wideTables", [])[:5]:
+        problems.append(
+            f"a table {table['width']} px wide does not fit the column (by {table['overflow']} px): "
+            f"{table['text']!r}"
+        )
     for fig in layout.get("smallFigures", [])[:5]:
         problems.append(
             f"figure shown {fig['shown']} px wide, less than min(natural {fig['natural']} px, "
@@ -973,6 +993,7 @@ def check_page(
         + (f"/{spec.hg_tables} expected" if spec.hg_tables is not None else "")
         + f", wide pre {len(wide)}/{layout.get('pres', 0)}, "
         f"page width {layout.get('scrollWidth', '?')}/{layout.get('innerWidth', '?')} px, "
+        f"wide tables {len(layout.get('wideTables', []))}, "
         f"small figures {len(layout.get('smallFigures', []))}/{layout.get('figures', 0)}, "
         f"players {players_ok}/{len(players)} ok ({spec.players} Explore sections), "
         + (f"{weight / 1e6:.2f} MB, " if weight is not None else "")

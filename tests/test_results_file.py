@@ -1,5 +1,6 @@
 """The toy results chapter's machine-readable table: complete, self-consistent, and the same numbers
 as the table the chapter shows."""
+import html
 import json
 import math
 import re
@@ -24,16 +25,16 @@ def results():
 
 
 def _shown_table():
-    """The 'best setting' table of the executed chapter: {method: {column: cell}}."""
+    """The 'best setting' table of the executed chapter (its HTML): {method: {column: cell}}."""
     nb = json.loads(RECORD.read_text())
     for cell in nb["cells"]:
         for out in cell.get("outputs", []):
-            md = "".join(out.get("data", {}).get("text/markdown", []))
-            if "best setting of each method" in md:
-                lines = [l for l in md.splitlines() if l.startswith("|")]
-                head = [c.strip() for c in lines[0].strip("|").split("|")]
-                rows = [[c.strip() for c in l.strip("|").split("|")] for l in lines[2:]]
-                return {r[0]: dict(zip(head, r)) for r in rows}
+            page = "".join(out.get("data", {}).get("text/html", []))
+            if "best setting of each method" in page:
+                rows = [[html.unescape(c) for c in re.findall(r"<t[hd]>(.*?)</t[hd]>", tr)]
+                        for tr in re.findall(r"<tr>(.*?)</tr>", page)]
+                head, body = rows[0], rows[1:]
+                return {r[0]: dict(zip(head, r)) for r in body}
     raise AssertionError("the results table is missing from the executed chapter")
 
 
