@@ -241,7 +241,8 @@ COLS = [("outlier_rate", "outlier rate"), ("precision", "precision"),
 table = Table(["method", "setting", "samples × seeds"] + [c for _, c in COLS],
               title=f"best setting of each method (criterion: lowest outliers at "
                     f"recall ≥ {recall_floor:g}); mean ± std over fresh seeds")
-table.add("true samples", "", f"{n_samples} × {seeds}", *(pm(floor[k]) for k, _ in COLS))
+table.add("true samples", "", f"{n_samples} × {seeds}",
+          *(pm(floor[k]) for k, _ in COLS))
 cost = Table(["method", "evals/sample main + guide", "MACs/sample", "extra model"],
              title="what each method's best setting costs")
 for m, r in final.items():
