@@ -9,5 +9,5 @@ if ! command -v chromium >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
 fi
-[ $# -gt 0 ] || set -- tests notebooks          # default: everything; or pass pytest targets/options
+[ $# -gt 0 ] || set -- tests notebooks book/intro.ipynb   # default: everything; or pytest targets/options
 python -m pytest -p no:cacheprovider --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg "$@"
