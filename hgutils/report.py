@@ -61,9 +61,9 @@ class Table:
                 f"<tbody>{body}</tbody></table>")
 
     def __repr__(self):
-        widths = [max(len(c), *(len(str(r[i])) for r in self.rows)) if self.rows else len(c)
+        widths = [max(len(c), *(len(r[i]) for r in self.rows)) if self.rows else len(c)
                   for i, c in enumerate(self.columns)]
-        line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+        line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
         out = [self.title] if self.title else []
         out += [line(self.columns), line(["-" * w for w in widths])] + [line(r) for r in self.rows]
         return "\n".join(out)

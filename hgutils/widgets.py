@@ -65,8 +65,7 @@ def frame_values(control) -> list:
     if isinstance(control, W.Checkbox):
         return [False, True]
     if hasattr(control, "options"):                          # Dropdown, ToggleButtons, SelectionSlider …
-        opts = control.options
-        return [o[1] if isinstance(o, tuple) else o for o in (opts.items() if isinstance(opts, dict) else opts)]
+        return [v for _, v in option_pairs(control)]
     if isinstance(control, (W.IntSlider, W.FloatSlider)):
         lo, hi, step = control.min, control.max, control.step or 1
         vals = {control.value}
@@ -77,16 +76,17 @@ def frame_values(control) -> list:
     raise TypeError(f"static: cannot step through a {type(control).__name__}; pass static=(name, values)")
 
 
+def option_pairs(control) -> list[tuple[str, object]]:
+    """A selection control's options as (label, value) pairs (options may be plain values,
+    (label, value) pairs or a dict); [] for a control without options."""
+    opts = getattr(control, "options", None) or ()
+    items = opts.items() if isinstance(opts, dict) else opts
+    return [o if isinstance(o, tuple) else (_text(o), o) for o in items]
+
+
 def shown(control, value) -> str:
-    """How the page names a control's value: a dropdown's label (options given as (label, value)
-    pairs show the label), else the value."""
-    opts = getattr(control, "options", None)
-    if opts:
-        pairs = opts.items() if isinstance(opts, dict) else opts
-        for o in pairs:
-            if isinstance(o, tuple) and o[1] == value:
-                return str(o[0])
-    return _text(value)
+    """How the page names a control's value: a dropdown's label, else the value."""
+    return next((str(label) for label, v in option_pairs(control) if v == value), _text(value))
 
 
 def render_frame(fn, kwargs: dict) -> str:
