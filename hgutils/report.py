@@ -67,3 +67,21 @@ class Table:
         out = [self.title] if self.title else []
         out += [line(self.columns), line(["-" * w for w in widths])] + [line(r) for r in self.rows]
         return "\n".join(out)
+
+
+def say(name: str, value, fmt: str = "{:.3f}"):
+    """Glue a measured number into the prose: `{glue:text}`name`` in a markdown cell shows it.
+
+    The value is formatted here (`fmt`, or str for text), so the record holds exactly what the
+    page shows and a rerun with other parameters re-words the text instead of contradicting it.
+    Outside a notebook kernel (plain python) nothing is displayed. Returns the formatted text."""
+    if isinstance(value, str):
+        text = value
+    else:
+        v = float(value)
+        if not math.isfinite(v):
+            raise ValueError(f"value of {name!r} must be finite, got {value!r}")
+        text = fmt.format(v)
+    from myst_nb import glue
+    glue(name, text, display=False)
+    return text
