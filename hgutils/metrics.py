@@ -19,6 +19,30 @@ import torch
 
 from ._checks import check_int, check_points
 
+# What each guidance metric rewards and what it misses (label, better, note): one list for every
+# table and plot of the study.
+METRICS = {
+    "outlier_rate": ("outliers", "lower", "share of samples below the density level holding 99% of "
+                     "the true mass; rewards draining the thin leaf branches"),
+    "outlier_rate_mc": ("outliers (mass-corr.)", "lower", "outlier rate within each depth, weighted "
+                        "by the true depth masses; a depth never reached counts as all outliers"),
+    "precision": ("precision", "higher", "share of samples inside the true k-NN manifold; blind "
+                  "to missing modes"),
+    "recall": ("recall", "higher", "share of true points inside the samples' k-NN manifold; "
+               "sparse samples get large balls, so it forgives thin coverage"),
+    "density": ("density", "higher", "mean number of true k-NN balls holding a sample, / k "
+                "(≈ 1 for true samples); rewards piling samples where the data are dense"),
+    "coverage": ("coverage", "higher", "share of true k-NN balls holding a sample; its balls are "
+                 "the data's, so sparse samples do not inflate it"),
+    "branch_tv": ("branch TV", "lower", "TV distance between the samples' and the true shares of "
+                  "the depth-3 subtrees; blind to placement within a subtree"),
+    "leaves": ("leaves", "higher", "share of the 64 leaf branches holding a sample; one sample is "
+               "enough"),
+    "sw2": ("SW₂", "lower", "sliced 2-Wasserstein distance to true samples; global shape, "
+            "insensitive to a few outliers"),
+    "leakage": ("leakage", "lower", "share of samples whose most likely class is B"),
+}
+
 
 def log_density_level(tree, reference: torch.Tensor, mass: float = 0.99) -> float:
     """ℓ such that P_data(log p_data(y) ≥ ℓ) ≈ `mass`, estimated from true samples `reference`."""
@@ -37,7 +61,26 @@ def mean_logp(x: torch.Tensor, tree) -> dict:
 def outlier_rate(x: torch.Tensor, tree, reference: torch.Tensor, mass: float = 0.99) -> float:
     """Share of samples below the log-density level enclosing `mass` of the true distribution."""
     level = log_density_level(tree, reference, mass)
-    return float((tree.logp(check_points(x)) < level).double().mean())
+    return float(outlier_mask(x, tree, level).double().mean())
+
+
+def _rows(x, name: str = "x") -> torch.Tensor:
+    """x as a float tensor of shape [N, 2], non-finite rows allowed (a sampler may diverge)."""
+    if not isinstance(x, torch.Tensor) or x.ndim != 2 or x.shape[1] != 2 or not x.is_floating_point():
+        shape = list(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise ValueError(f"{name} must be a float torch.Tensor of shape [N, 2], got {shape}")
+    return x
+
+
+def outlier_mask(x: torch.Tensor, tree, level: float) -> torch.Tensor:
+    """[N] bool: samples below the log-density `level`; a non-finite sample or log density is an
+    outlier (a diverging sampler must not look better)."""
+    x = _rows(x)
+    ok = torch.isfinite(x).all(1)
+    lp = torch.full((len(x),), -math.inf, dtype=torch.float64)
+    if ok.any():
+        lp[ok] = tree.logp(x[ok]).double()
+    return ~(lp >= level)
 
 
 def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, n_dirs: int = 128) -> float:
@@ -165,14 +208,8 @@ def branch_coverage(x: torch.Tensor, tree, depth: int = 3) -> dict:
     ½Σ|p̂ − p| between the samples' shares and the true masses of those bins (0 = same spread,
     1 = disjoint). ``leaves``: share of the leaf branches (depth 6) that hold at least one sample.
     A single class of the tree is expected (e.g. tree("A"))."""
-    bin_of_branch, p_true = _subtree_bins(tree, depth)
-    b = branch_of(x, tree)
-    counts = torch.bincount(bin_of_branch[b], minlength=len(p_true)).double()
-    tv = 0.5 * (counts / counts.sum() - p_true).abs().sum()
-    leaves = torch.tensor([br.depth == 6 for br in tree.branches])
-    reached = torch.zeros(len(tree.branches), dtype=torch.bool)
-    reached[b] = True
-    return {"tv": float(tv), "leaves": float(reached[leaves].double().mean())}
+    x = check_points(x)
+    return _coverage_counts(x, tree, depth, len(x))
 
 
 def class_leakage(x: torch.Tensor, tree_ab) -> float:
@@ -217,8 +254,12 @@ def branch_spread(x: torch.Tensor, tree, top_share: float = 0.1) -> dict:
 
 class ReferenceSet:
     """`summarize_guidance` against one fixed set of true samples, with everything that depends
-    only on them (the outlier level, their k-NN radii, their SW₂ projections) computed once; the
-    values equal those of `summarize`, `precision_recall`, `branch_coverage` and `class_leakage`."""
+    only on them (the outlier level, their k-NN radii, their SW₂ projections) computed once.
+
+    Keys: those of `METRICS`. Non-finite samples are allowed and counted against the method
+    (outliers, outside every ball, a TV bin of their own, SW₂ = inf; ``nonfinite`` is their share).
+    The k-NN metrics compare the samples with the first N true samples (N = the number of samples),
+    so sets of different sizes are measured alike."""
 
     def __init__(self, tree, reference: torch.Tensor, tree_ab=None, depth: int = 3, k: int = 3, n_dirs: int = 128):
         self.tree, self.tree_ab, self.depth, self.k = tree, tree_ab, depth, k
@@ -230,6 +271,9 @@ class ReferenceSet:
         self.theta = torch.stack([ang.cos(), ang.sin()], 1)                       # [D, 2]
         self.ref_proj = (self.reference.double() @ self.theta.T).sort(0).values   # [M, D]
         self._q_cache: dict = {}
+        self._ref_cache: dict = {}
+        d = tree.branch_depth()
+        self.depth_mass = torch.zeros(7, dtype=torch.float64).index_add_(0, d, branch_mass(tree))
 
     def _sw2(self, x):
         px = (x.double() @ self.theta.T).sort(0).values
@@ -243,14 +287,89 @@ class ReferenceSet:
             px = torch.quantile(px, q, dim=0)
         return float((px - py).square().mean().sqrt())
 
+    def _ref_for(self, n: int):
+        """The first min(n, M) true samples and their k-NN radii: k-NN metrics compare equal-size
+        sets, since a smaller sample set has larger balls and would inflate recall."""
+        m = min(max(n, self.k + 1), len(self.ref))
+        if m not in self._ref_cache:
+            ref = self.ref[:m]
+            self._ref_cache[m] = (ref, self.radii if m == len(self.ref) else knn_radii(ref, self.k))
+        return self._ref_cache[m]
+
     def __call__(self, x: torch.Tensor) -> dict:
-        x = check_points(x)
-        lp = self.tree.logp(x).double()
-        precision, recall = _precision_recall(x.float(), self.ref, self.radii, _kth_nn_radius(x.float(), self.k))
-        cov = branch_coverage(x, self.tree, self.depth)
+        x = _rows(x)
+        n = len(x)
+        ok = torch.isfinite(x).all(1)
+        xf = x[ok]
+        nf = len(xf)
+        lp = torch.full((n,), -math.inf, dtype=torch.float64)
+        if nf:
+            lp[ok] = self.tree.logp(xf).double()
+        outlier = ~(lp >= self.level)
+        ref, radii = self._ref_for(n)
+        knn = _knn_counts(xf.float(), ref, radii, self.k) if nf > self.k else None
         out = {"mean_logp": float(lp.mean()), "median_logp": float(lp.median()),
-               "outlier_rate": float((lp < self.level).double().mean()), "sw2": self._sw2(x),
-               "precision": precision, "recall": recall, "branch_tv": cov["tv"], "leaves": cov["leaves"]}
+               "outlier_rate": float(outlier.double().mean()),
+               "outlier_rate_mc": self._mass_corrected(xf, outlier[ok], n),
+               "sw2": self._sw2(x) if nf == n else math.inf,
+               "precision": knn["inside"] / n if knn else 0.0,
+               "recall": knn["recall"] if knn else 0.0,
+               "density": knn["density"] / n if knn else 0.0,
+               "coverage": knn["coverage"] if knn else 0.0}
+        cov = _coverage_counts(xf, self.tree, self.depth, n)
+        out.update(branch_tv=cov["tv"], leaves=cov["leaves"], nonfinite=1 - nf / n)
         if self.tree_ab is not None:
-            out["leakage"] = class_leakage(x, self.tree_ab)
+            out["leakage"] = class_leakage(xf, self.tree_ab) * nf / n if nf else 0.0
         return out
+
+    def _mass_corrected(self, xf, outlier_f, n):
+        """Outlier rate within each depth of the tree (samples at their most likely branch),
+        weighted by the depth's true mass; a depth that no sample reaches counts as all outliers,
+        non-finite samples as outliers. True samples score ≈ 1%, like the raw rate, but moving
+        mass from the thin leaves to the thick branches no longer lowers it."""
+        if not len(xf):
+            return 1.0
+        depth = self.tree.branch_depth()[branch_of(xf, self.tree)]
+        p_true = self.depth_mass
+        rate = torch.ones(len(p_true), dtype=torch.float64)
+        cnt = torch.bincount(depth, minlength=len(p_true)).double()
+        bad = torch.bincount(depth, weights=outlier_f.double(), minlength=len(p_true))
+        rate[cnt > 0] = bad[cnt > 0] / cnt[cnt > 0]
+        share = len(xf) / n
+        return float(share * (p_true * rate).sum() + (1 - share))
+
+
+def _knn_counts(x, ref, r_ref, k, chunk: int = 2048) -> dict:
+    """Precision/recall (Kynkäänniemi et al. 2019) and density/coverage (Naeem et al. 2020) from one
+    pass over the distances: ``inside`` = number of samples in some true ball; ``density`` = Σ over
+    samples of the number of true balls holding it, / k; ``recall`` = share of true points in some
+    sample ball; ``coverage`` = share of true balls holding at least one sample."""
+    r_x = _kth_nn_radius(x, k)
+    inside = 0
+    dens = 0.0
+    recalled = torch.zeros(len(ref), dtype=torch.bool)
+    covered = torch.zeros(len(ref), dtype=torch.bool)
+    for xc, rc in zip(x.split(chunk), r_x.split(chunk)):
+        d = torch.cdist(xc, ref)                                                  # [n, M]
+        in_ball = d <= r_ref[None]                                                # sample in true ball
+        inside += int(in_ball.any(1).sum())
+        dens += float(in_ball.sum()) / k
+        covered |= in_ball.any(0)
+        recalled |= (d <= rc[:, None]).any(0)
+    return {"inside": inside, "density": dens, "recall": float(recalled.double().mean()),
+            "coverage": float(covered.double().mean())}
+
+
+def _coverage_counts(xf, tree, depth, n) -> dict:
+    """`branch_coverage` of the finite samples xf out of n: the non-finite ones are a bin of their
+    own with true mass 0 (they add their share to the TV distance)."""
+    if not len(xf):
+        return {"tv": 1.0, "leaves": 0.0}
+    bin_of_branch, p_true = _subtree_bins(tree, depth)
+    b = branch_of(xf, tree)
+    counts = torch.bincount(bin_of_branch[b], minlength=len(p_true)).double()
+    tv = 0.5 * ((counts / n - p_true).abs().sum() + (n - len(xf)) / n)
+    leaves = torch.tensor([br.depth == 6 for br in tree.branches])
+    reached = torch.zeros(len(tree.branches), dtype=torch.bool)
+    reached[b] = True
+    return {"tv": float(tv), "leaves": float(reached[leaves].double().mean())}

@@ -118,3 +118,58 @@ def test_summarize(tree_ab, reference):
     assert set(s) == {"mean_logp", "median_logp", "outlier_rate", "sw2"}
     assert s["sw2"] == pytest.approx(metrics.sliced_wasserstein(x, reference), rel=1e-12)
     assert s["outlier_rate"] < 0.03 and s["sw2"] < 0.05
+
+
+# ---------------------------------------------------------------------------- metrics that cannot be gamed
+
+def _refset():
+    from hgutils import metrics, toy
+    t = toy.tree("A")
+    ref = t.sample(4096, generator=torch.Generator().manual_seed(5))
+    return t, metrics.ReferenceSet(t, ref, toy.tree("AB"))
+
+
+def test_non_finite_samples_count_against_the_method():
+    t, R = _refset()
+    x = t.sample(1024, generator=torch.Generator().manual_seed(6))
+    bad = x.clone()
+    bad[:100] = float("nan")
+    bad[100:200] = 1e30                                   # far away: finite, a real outlier
+    a, b = R(x), R(bad)
+    assert b["nonfinite"] == pytest.approx(100 / 1024)
+    assert b["outlier_rate"] >= a["outlier_rate"] + 190 / 1024 - 0.02
+    assert b["precision"] < a["precision"] - 0.15 and b["branch_tv"] > a["branch_tv"] + 0.04
+    assert b["sw2"] == math.inf and math.isfinite(a["sw2"])
+    from hgutils import metrics
+    assert metrics.outlier_rate(bad, t, R.reference) == pytest.approx(b["outlier_rate"])
+
+
+def test_draining_the_leaves_lowers_the_raw_outlier_rate_not_the_corrected_one():
+    t, R = _refset()
+    x, branch = t.sample(8192, generator=torch.Generator().manual_seed(7), return_branch=True)
+    depth = t.branch_depth()[branch]
+    drained = x[depth < 6][:4096]
+    full = R(x[:4096])
+    d = R(drained)
+    assert full["outlier_rate_mc"] == pytest.approx(full["outlier_rate"], abs=0.006)
+    assert d["outlier_rate"] < full["outlier_rate"]              # the raw rate is fooled
+    assert d["outlier_rate_mc"] > full["outlier_rate_mc"] + 0.05   # the corrected one is not
+    assert d["coverage"] < full["coverage"] - 0.02
+
+
+def test_density_and_coverage_of_true_samples():
+    t, R = _refset()
+    m = R(t.sample(4096, generator=torch.Generator().manual_seed(8)))
+    assert 0.9 < m["density"] < 1.1 and 0.8 < m["coverage"] < 0.95
+    collapsed = t.sample(64, generator=torch.Generator().manual_seed(9)).repeat(64, 1)
+    c = R(collapsed + 1e-4 * torch.randn(collapsed.shape, generator=torch.Generator().manual_seed(1)))
+    assert c["coverage"] < 0.1 and c["recall"] < 0.2
+
+
+def test_knn_metrics_compare_equal_sizes():
+    t, R = _refset()
+    x = t.sample(256, generator=torch.Generator().manual_seed(10))
+    ref, radii = R._ref_for(len(x))
+    assert len(ref) == 256 and torch.equal(ref, R.ref[:256])
+    from hgutils import metrics
+    assert R(x)["recall"] == pytest.approx(metrics.precision_recall(x, R.reference[:256])["recall"])
