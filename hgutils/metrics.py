@@ -25,7 +25,8 @@ METRICS = {
     "outlier_rate": ("outliers", "lower", "share of samples below the density level holding 99% of "
                      "the true mass; rewards draining the thin leaf branches"),
     "outlier_rate_mc": ("outliers (mass-corr.)", "lower", "outlier rate within each depth, weighted "
-                        "by the true depth masses; a depth never reached counts as all outliers"),
+                        "by the true depth masses; draining thin branches no longer lowers it, but a "
+                        "drained depth still gets the samples near its base (see coverage)"),
     "precision": ("precision", "higher", "share of samples inside the true k-NN manifold; blind "
                   "to missing modes"),
     "recall": ("recall", "higher", "share of true points inside the samples' k-NN manifold; "

@@ -145,16 +145,18 @@ def test_non_finite_samples_count_against_the_method():
 
 
 def test_draining_the_leaves_lowers_the_raw_outlier_rate_not_the_corrected_one():
+    # true samples with three of every four leaf samples dropped: no sample is placed better,
+    # only mass moves off the thin branches
     t, R = _refset()
     x, branch = t.sample(8192, generator=torch.Generator().manual_seed(7), return_branch=True)
-    depth = t.branch_depth()[branch]
-    drained = x[depth < 6][:4096]
-    full = R(x[:4096])
-    d = R(drained)
-    assert full["outlier_rate_mc"] == pytest.approx(full["outlier_rate"], abs=0.006)
-    assert d["outlier_rate"] < full["outlier_rate"]              # the raw rate is fooled
-    assert d["outlier_rate_mc"] > full["outlier_rate_mc"] + 0.05   # the corrected one is not
-    assert d["coverage"] < full["coverage"] - 0.02
+    leaf = t.branch_depth()[branch] == 6
+    keep = ~leaf | (torch.arange(len(x)) % 4 == 0)
+    full, drained = R(x), R(x[keep])
+    assert full["outlier_rate_mc"] == pytest.approx(full["outlier_rate"], abs=0.003)
+    assert drained["outlier_rate"] < full["outlier_rate"] - 0.001        # the raw rate is fooled
+    assert drained["outlier_rate_mc"] == pytest.approx(full["outlier_rate_mc"], abs=0.003)
+    gone = R(x[~leaf])      # no leaf sample at all: samples near a leaf's base are attributed to
+    assert gone["coverage"] < full["coverage"] - 0.02   # it, so coverage, not the rate, shows this
 
 
 def test_density_and_coverage_of_true_samples():
