@@ -45,13 +45,17 @@ def check_sigma(sigma, n: int, name: str = "sigma", device=None, dtype=torch.flo
 
 
 def check_nu(nu) -> float:
-    """Degrees of freedom ν > 0; math.inf means Gaussian."""
+    """Degrees of freedom ν ≥ 1 (the Cauchy tail and lighter); math.inf means Gaussian.
+
+    Below ν = 1 the Student-t quadrature of `toy` is not verified and draws of the noise
+    overflow, so such ν are refused rather than answered wrongly."""
+    allowed = "a number >= 1 (1 is the Cauchy tail; math.inf for Gaussian noise)"
     try:
         v = float(nu)
     except (TypeError, ValueError):
-        raise ValueError(f"nu must be a number > 0 (math.inf for Gaussian noise), got {nu!r}") from None
-    if math.isnan(v) or v <= 0:
-        raise ValueError(f"nu must be > 0 (math.inf for Gaussian noise), got {nu!r}")
+        raise ValueError(f"nu must be {allowed}, got {nu!r}") from None
+    if math.isnan(v) or v < 1:
+        raise ValueError(f"nu must be {allowed}, got {nu!r}")
     return v
 
 

@@ -34,6 +34,8 @@ PER_BRANCH = 8        # components per branch, at t ∈ linspace(0.07, 0.93, 8)
 CLASS_ANGLE = {"A": math.pi / 4, "B": 5 * math.pi / 4}
 ALLOWED_CLASSES = ("A", "B", "AB")
 LOG_2PI = math.log(2 * math.pi)
+# Beyond log p < −FAR_LOGP the fast expansion in t loses its digits: those rows go term by term.
+FAR_LOGP = {torch.float32: 1e6, torch.float16: 1e3, torch.bfloat16: 1e3, torch.float64: 1e12}
 
 
 @dataclass(frozen=True)
@@ -96,34 +98,40 @@ def _genlaguerre_gamma(nu: float, n: int):
 
 
 MAX_KAPPA_NODES = 256
+NU_LAGUERRE = 1e3     # from here on κ is so close to 1 that Gauss–Laguerre (64 nodes) is used
+NU_MIN = 1.0          # the κ quadrature is verified from the Cauchy tail (ν = 1) up
+KAPPA_TAIL = 14.0     # the grid reaches e^{-KAPPA_TAIL} below each point's integrand peak
+KAPPA_STEP = 1.0      # step in ln κ: KAPPA_STEP / √(a+1), at most 0.65
+KAPPA_TOP = 1e-8      # the grid ends at the Gamma's 1 − KAPPA_TOP quantile
 
 
-def kappa_rule(nu: float, u_peak_min: float):
-    """Quadrature for E[f(κ)], κ ~ Gamma(a, rate a), a = ν/2: nodes κ_m and log-weights [M].
+def kappa_grid(nu: float):
+    """The parts of the κ rule shared by all points: (a, u_hi, du, span) with a = ν/2.
 
-    f(κ) = p(x; σ/√κ) is smooth in u = ln κ, so the trapezoid rule in u is spectrally
-    accurate: ∫ Gamma(e^u) e^u f(e^u) du with log Gamma(e^u)e^u = a ln a − ln Γ(a) + a u − a e^u.
-    Far from the tree the integrand peaks at small κ (the heavy tail at work): its peak is
-    at u ≥ `u_peak_min`, below which it decays like e^{(a+1)u} (and, near u = 0, like a Gaussian
-    of width 1/√(a+1)); the grid reaches max(25/(a+1), 8/√(a+1)) further down (a relative error
-    below e^{-25}), up to the Gamma's 1 − 1e-15 quantile, with
-    step min(0.4, 0.7/√(a+1)) (the peak's width is about 1/√(a+1)). For very large ν, where
-    that grid would exceed MAX_KAPPA_NODES nodes, Gauss–Laguerre with 64 nodes is used
-    (accurate within the bulk of the noise; the t-kernel is then nearly Gaussian).
-    """
-    from scipy.special import gammaincinv, gammaln
+    f(κ) = p(x; σ/√κ) is smooth in u = ln κ, so the trapezoid rule in u is spectrally accurate
+    for ∫ Gamma(e^u) e^u f(e^u) du, log Gamma(e^u)e^u = a ln a − ln Γ(a) + a u − a e^u. Below its
+    peak the integrand decays like e^{(a+1)u} (near u = 0 like a Gaussian of width 1/√(a+1)), so
+    each point's grid starts `span` below its own peak bound (a relative error below
+    e^{-KAPPA_TAIL}) and ends at the Gamma's 1 − KAPPA_TOP quantile, with step
+    du = min(0.65, KAPPA_STEP/√(a+1)) (the peak's width is about 1/√(a+1)). These tolerances match
+    float32: log p within 1e-4 and the score within 1e-4 of its scale against a grid with e^{-25}
+    tails and 1.75× finer steps (`tests/test_heavy_tail.py`)."""
+    from scipy.special import gammaincinv
 
     a = nu / 2
-    u_hi = math.log(max(float(gammaincinv(a, 1 - 1e-15)), 1e-300) / a)
-    u_lo = min(u_peak_min, u_hi) - max(25 / (a + 1), 8 / math.sqrt(a + 1))
-    du = min(0.4, 0.7 / math.sqrt(a + 1))
-    m = int(math.ceil((u_hi - u_lo) / du)) + 1
-    if m > MAX_KAPPA_NODES:
-        return _genlaguerre_gamma(nu, 64)
-    u = np.linspace(u_lo, u_hi, m)
-    logw = a * math.log(a) - gammaln(a) + a * u - a * np.exp(u)
-    logw = logw - np.logaddexp.reduce(logw)                                     # normalised: Σ w = 1
-    return np.exp(u), logw
+    u_hi = math.log(max(float(gammaincinv(a, 1 - KAPPA_TOP)), 1e-300) / a)
+    span = max(KAPPA_TAIL / (a + 1), 0.32 * KAPPA_TAIL / math.sqrt(a + 1))
+    du = min(0.65, KAPPA_STEP / math.sqrt(a + 1))
+    return a, u_hi, du, span
+
+
+def _gamma_logw(a: float, u: torch.Tensor) -> torch.Tensor:
+    """Trapezoid log-weights of Gamma(a, rate a) on equispaced nodes u = ln κ [M, N] (per column).
+
+    Not renormalised over the grid: the Gamma's own mass below the grid decays only like e^{a u},
+    but the integrand Gamma·p(x; σ/√κ) like e^{(a+1)u}, so the exact weights lose only the latter."""
+    du = (u[-1] - u[0]) / (u.shape[0] - 1)                                      # [N]
+    return a * math.log(a) - math.lgamma(a) + a * u - a * u.exp() + du.log()[None]
 
 
 class Tree(torch.nn.Module):
@@ -221,12 +229,43 @@ class Tree(torch.nn.Module):
         e = (P["T"] @ F).clamp_(min=-80.0).exp_()                               # exp(log w_bt − m): [8, B·N]
         S = e.view(-1, n).sum(0)                                                # [N]
         logp = mx + S.log()
+        score = None
+        if want_score:
+            WT = (P["T2"] @ e).view(2, B, n) / S                                # Σ_t w, Σ_t t·w: [2, B, N]
+            z = iv * (WT[0][:, None] * u - WT[1][:, None] * P["qd"][:, :, None])  # Σ_t w_t (Σ_b+σ²I)⁻¹(x−μ_t)
+            score = -(P["Qrows"].T @ z.reshape(-1, x.shape[0])).T               # [N, 2]
+        # Far from the tree F0, F1, F2 are huge and the expansion in t cancels catastrophically
+        # (float32: log p = +inf and a NaN score beyond |x| ≈ 10³ at σ = 0.002): those rows are
+        # recomputed term by term in float64 and saturate at the dtype's largest finite value.
+        far = ~(mx > -FAR_LOGP.get(x.dtype, 1e3))
+        if far.any():
+            lp_far, sc_far = self._gauss_direct(x[far].double(), s2[far].double(), want_score)
+            big = torch.finfo(x.dtype).max
+            logp = logp.masked_scatter(far, lp_far.clamp(-big, big).to(x.dtype))
+            if want_score:
+                sc_far = sc_far.nan_to_num(0.0, big, -big).clamp(-big, big).to(x.dtype)
+                score = score.masked_scatter(far[:, None].expand_as(score), sc_far)
+        return logp, score
+
+    def _gauss_direct(self, x, s2, want_score: bool):
+        """`_gauss` without the expansion in t, for points far from the tree (x: float64).
+
+        Every exponent log φ − ½ log|Σ_b + σ²I| − ½ Σ_j (u_j − t d_j)²/λ_j is formed directly, so
+        nothing cancels; exact in float64 for |x| < 10¹⁵⁰. Shapes: r: [B, 8, 2, N]."""
+        P = self._consts(x)
+        B, n = P["L"].shape[0], x.shape[0]
+        u = (P["Qrows"] @ x.T).view(B, 2, n) - P["qc"][:, :, None]             # [B, 2, N]
+        lam = P["L"][:, :, None] + s2[None, None, :]                            # [B, 2, N]
+        r = u[:, None] - P["tt"][None, :, None, None] * P["qd"][:, None, :, None]  # [B, 8, 2, N]
+        rl = r / lam[:, None]
+        expo = P["lphi"][:, None, None] - 0.5 * ((lam[:, 0] * lam[:, 1]).log()[:, None]
+                                                 + (rl * r).sum(2))             # [B, 8, N]
+        logp = torch.logsumexp(expo.reshape(-1, n), 0)
         if not want_score:
             return logp, None
-        WT = (P["T2"] @ e).view(2, B, n) / S                                    # Σ_t w, Σ_t t·w: [2, B, N]
-        z = iv * (WT[0][:, None] * u - WT[1][:, None] * P["qd"][:, :, None])   # Σ_t w_t (Σ_b+σ²I)⁻¹(x−μ_t), eigenbasis
-        score = -(P["Qrows"].T @ z.reshape(-1, x.shape[0])).T                   # [N, 2]
-        return logp, score
+        wgt = torch.softmax(expo.reshape(-1, n), 0).view(B, PER_BRANCH, 1, n)
+        z = (wgt * rl).sum(1)                                                   # [B, 2, N]
+        return logp, -(P["Qrows"].T @ z.reshape(-1, n)).T
 
     def _eval(self, x, sigma, nu, want_score, chunk=8192):
         x = check_points(x)
@@ -234,43 +273,76 @@ class Tree(torch.nn.Module):
         nu = check_nu(nu)
         if math.isinf(nu):
             outs = [self._gauss(xc, sc * sc, want_score) for xc, sc in zip(x.split(chunk), s.split(chunk))]
-        else:
-            kappa, log_w = kappa_rule(nu, self._u_peak_min(x, s, nu))
-            step = max(1, chunk // len(kappa))                                   # points per chunk after × M nodes
-            outs = [self._student_chunk(xc, sc, kappa, log_w, want_score)
-                    for xc, sc in zip(x.split(step), s.split(step))]
-        logp = torch.cat([o[0] for o in outs])
-        score = torch.cat([o[1] for o in outs]) if want_score else None
+            logp = torch.cat([o[0] for o in outs])
+            return logp, (torch.cat([o[1] for o in outs]) if want_score else None)
+        return self._student(x, s, nu, want_score, chunk)
+
+    def _u_low(self, x, s, a, span):
+        """Per point, where its grid in u = ln κ starts: [N] (float64).
+
+        Component k alone peaks at κ_k ≥ (a+1)·2σ²/(d_k² + 2aσ² + 2ℓ) (d_k: distance to its mean,
+        ℓ: the largest component variance) and weighs about c_k = φ_k (1 + d_k²/(2aσ² + 2ℓ))^{-(a+1)}
+        (the t-kernel's tail). The grid reaches `span` below the peak of the heaviest component
+        and, for a lighter one, a span shortened by its deficit ln(c_k/c_max) in units of
+        KAPPA_TAIL; a component lighter by more than e^{-KAPPA_TAIL} needs none. Per point, so no
+        row depends on another."""
+        with torch.no_grad():                                     # a bound: float32 is plenty
+            d2 = torch.cdist(x.detach().float(), self.mu.float()).square_().nan_to_num_(1e37, 1e37)
+            s2 = s.detach().float().square().clamp(min=1e-12)[:, None]
+            scale = 2 * a * s2 + 2 * float(self.L.max())
+            t = d2.div_(scale).log1p_().clamp_(max=100.0)          # ln(1 + d²/scale), ≤ 89 if finite
+            logc = self.log_phi.float()[None] - (a + 1) * t
+            rel = logc.sub_(logc.amax(1, keepdim=True)).div_(KAPPA_TAIL).add_(1)   # 1 .. −∞
+            # u_k − span·rel, with u_k = ln((a+1)·2σ²/scale) − t
+            need = t.add_(rel, alpha=span).neg_().add_(((a + 1) * 2 * s2 / scale).log())
+            need[rel <= 0] = math.inf
+            return need.amin(1).double()
+
+    def _student(self, x, s, nu, want_score, chunk):
+        """log p_ν and score as a κ-mixture of Gaussian-noise terms, p_ν = Σ_m w_m p(x; σ/√κ_m),
+        on each point's own grid in ln κ (so a point's value never depends on the other rows).
+        Points are grouped by the number of nodes their grid needs (a multiple of 4)."""
+        a, u_hi, du, span = kappa_grid(nu)
+        u_lo = self._u_low(x, s, a, span).clamp(max=u_hi - span)                # [N]
+        # nodes per point, a multiple of 4; beyond MAX_KAPPA_NODES (points ~10⁵⁰ σ away) the step
+        # stretches instead, so no point is left out
+        m = (((u_hi - u_lo) / du).ceil().long() + 1).clamp(max=MAX_KAPPA_NODES)
+        m = ((m + 3) // 4) * 4
+        logp = torch.empty(len(x), dtype=x.dtype, device=x.device)
+        score = torch.empty_like(x) if want_score else None
+        for M in m.unique().tolist():
+            idx = (m == M).nonzero().squeeze(1)
+            if nu >= NU_LAGUERRE:          # κ ≈ 1 (std √(2/ν) ≤ 0.045): Gauss–Laguerre, 64 nodes
+                kappa, log_w = (torch.tensor(v, dtype=torch.float64)[:, None].expand(-1, len(idx))
+                                for v in _genlaguerre_gamma(nu, 64))
+            else:
+                lo = u_lo[idx]
+                u = lo[None] + (u_hi - lo)[None] * torch.linspace(0, 1, M, dtype=torch.float64)[:, None]
+                kappa, log_w = u.exp(), _gamma_logw(a, u)
+            lp, sc = self._mixture(x[idx], s[idx], kappa, log_w, want_score, chunk)
+            logp[idx] = lp
+            if want_score:
+                score[idx] = sc
         return logp, score
 
-    def _u_peak_min(self, x, s, nu):
-        """A lower bound on ln κ at the peak of Gamma(κ)·p(x; σ/√κ) over the batch.
-
-        For a point at distance ≤ d from every component mean, the peak is at
-        κ ≥ (a+1)·2σ²/(d² + 2aσ² + 2ℓ) (ℓ = the largest component variance), a = ν/2."""
-        with torch.no_grad():
-            lo, hi = self.mu.min(0).values, self.mu.max(0).values
-            xd = x.detach().double()
-            far = torch.maximum((xd - lo).abs(), (xd - hi).abs()).square().sum(1)   # ≥ d² to every mean
-            s2 = s.detach().double().square().clamp(min=1e-12)
-            a = nu / 2
-            bound = (a + 1) * 2 * s2 / (far + 2 * a * s2 + 2 * float(self.L.max()))
-            return float(bound.min().log())
-
-    def _student_chunk(self, x, s, kappa, log_w, want_score):
-        """log p_ν and score as a κ-mixture of Gaussian-noise terms: p_ν = Σ_m w_m p(x; σ/√κ_m)."""
-        M, n = len(kappa), x.shape[0]
-        kappa = torch.tensor(kappa, dtype=x.dtype, device=x.device)
-        log_w = torch.tensor(log_w, dtype=x.dtype, device=x.device)
-        xs = x.repeat(M, 1)                                                     # [M·N, 2]
-        s2 = (s[None, :] ** 2 / kappa[:, None]).reshape(-1)                     # σ²/κ_m per point
-        logp_m, score_m = self._gauss(xs, s2, want_score)
-        logp_m = logp_m.view(M, n) + log_w[:, None]                             # [M, N]
-        logp = torch.logsumexp(logp_m, 0)
-        if not want_score:
-            return logp, None
-        r = torch.softmax(logp_m, 0)                                            # posterior over κ: [M, N]
-        return logp, (r[..., None] * score_m.view(M, n, 2)).sum(0)
+    def _mixture(self, x, s, kappa, log_w, want_score, chunk):
+        """Σ_m w_mn p(x_n; σ_n/√κ_mn) for nodes κ [M, N] and log-weights [M, N] (float64)."""
+        M, n = kappa.shape
+        step = max(1, chunk // M)                                               # points per chunk × M nodes
+        lps, scs = [], []
+        for i in range(0, n, step):
+            xc, sc = x[i:i + step], s[i:i + step]
+            k = kappa[:, i:i + step].to(x.dtype)
+            lw = log_w[:, i:i + step].to(x.dtype)
+            nc = len(xc)
+            s2 = (sc[None, :] ** 2 / k).reshape(-1)                                # σ²/κ_m per point
+            logp_m, score_m = self._gauss(xc.repeat(M, 1), s2, want_score)
+            logp_m = logp_m.view(M, nc) + lw                                      # [M, n]
+            lps.append(torch.logsumexp(logp_m, 0))
+            if want_score:
+                r = torch.softmax(logp_m, 0)                                      # posterior over κ
+                scs.append((r[..., None] * score_m.view(M, nc, 2)).sum(0))
+        return torch.cat(lps), (torch.cat(scs) if want_score else None)
 
     # ------------------------------------------------------------------ public API
     def logp(self, x, sigma=0.0, nu=math.inf):

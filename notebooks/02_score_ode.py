@@ -85,7 +85,7 @@ import math
 import torch
 
 from hgutils import experiments, plots, samplers, toy
-from hgutils.report import Table, mean_std, pm
+from hgutils.report import Table, mean_std, pm, say
 from hgutils.train import ToyConfig, load_or_train
 
 torch.set_num_threads(2)
@@ -107,6 +107,7 @@ probe = torch.tensor([[0.30, 0.45], [0.80, 0.60], [0.55, 1.05]])
 ys = tree.sample(400_000, generator=torch.Generator().manual_seed(7)).double()
 tweedie = Table(["σ", "x", "oracle D(x; σ)", "Monte Carlo E[y | x]", "|difference|",
                  "MC std error"])
+tw_err = []                               # (|difference|, standard error) per probe
 for sigma in (0.05, 0.2):
     for x in probe.double():
         logw = -((ys - x) ** 2).sum(1) / (2 * sigma**2)
@@ -118,6 +119,7 @@ for sigma in (0.05, 0.2):
         fmt = lambda v: f"({v[0]:.3f}, {v[1]:.3f})"
         tweedie.add(sigma, fmt(x), fmt(d), fmt(mc), f"{(d - mc).norm():.4f}",
                     f"{se:.4f}")
+        tw_err.append((float((d - mc).norm()), float(se)))
 tweedie
 
 # %% [markdown]
@@ -131,8 +133,8 @@ tweedie
 # from the on-disk cache, keyed by its whole configuration.
 
 # %%
-net = load_or_train(ToyConfig(classes="A", num_layers=4, hidden_dim=64,
-                              iters=train_iters))
+net_cfg = ToyConfig(classes="A", num_layers=4, hidden_dim=64, iters=train_iters)
+net = load_or_train(net_cfg)
 
 # %% [markdown]
 # We measure the relative score error at each noise level on points drawn from $p(x;\sigma)$:
@@ -172,7 +174,7 @@ for i, s in enumerate((0.02, 0.2)):
     axes[2 * i + 1].set_title(f"learned p(x; σ={s})")
 
 # %% [markdown]
-# ## The oracle ODE reproduces the data
+# ## Does the oracle ODE reproduce the data?
 #
 # Before comparing samplers, a check of the whole pipeline: Heun's method on the probability-flow
 # ODE with the *exact* denoiser, 32 steps on the Karras grid from $\sigma_\text{max}=5$, starting from
@@ -287,35 +289,191 @@ print(f"at ~{best_nfe} evaluations (oracle): Heun outliers "
       f"{mean_of(results['oracle'], hk, 'outlier_rate'):.3f}, "
       f"Euler {mean_of(results['oracle'], ek, 'outlier_rate'):.3f}")
 
+# %% tags=["hide-input"]
+def rel(a, b):
+    """Seeds a against seeds b: 'below', 'above' or 'within the seed spread of'."""
+    (ma, sa), (mb, sb) = mean_std(a), mean_std(b)
+    if abs(ma - mb) <= 2 * (sa * sa + sb * sb) ** 0.5:
+        return "within the seed spread of"
+    return "below" if ma < mb else "above"
+
+
+# Tweedie: the probe with the largest difference, and differences in standard errors
+tw = torch.tensor(tw_err)
+worst, ratio = int(tw[:, 0].argmax()), tw[:, 0] / tw[:, 1]
+say("tw_n", str(len(tw)))
+say("tw_within", str(int((ratio <= 1).sum())))
+say("tw_max_ratio", ratio.max(), "{:.2f}")
+say("tw_max_diff", tw[worst, 0], "{:.4f}")
+say("tw_max_se", tw[worst, 1], "{:.4f}")
+say("tw_verdict", "agree within the Monte Carlo error" if ratio.max() <= 2
+    else "differ by more than two Monte Carlo standard errors at some probes")
+# score error at grid points (indices into the 13-point grid; even ones are tabulated)
+g = sigma_grid.tolist()
+for i in (0, 2, 4, 6):
+    say(f"sig_{i}", g[i], "{:.2g}")
+    say(f"err_{i}", rel_err[i], "{:.2g}")
+say("sig_8", g[8], "{:.2g}")
+say("err_top_lo", min(rel_err[8:]), "{:.2g}")
+say("err_top_hi", max(rel_err[8:]), "{:.2g}")
+say("err_fold", rel_err[0] / rel_err[6], "{:.0f}")
+# share of training draws below σ = 0.01 under ln σ ~ N(P_mean, P_std²)
+z = (math.log(0.01) - net_cfg.P_mean) / net_cfg.P_std
+_ = say("train_below", 100 * 0.5 * math.erfc(-z / math.sqrt(2)), "{:.0f}")
+
+# %% tags=["hide-input"]
+# the oracle ODE and the network against true samples (Heun, same seeds)
+tru, orc = runs["true samples (floor)"], runs[f"oracle, Heun {steps} steps"]
+nw = runs[f"network, Heun {steps} steps"]
+for who, r in (("floor", tru), ("orc", orc), ("net", nw)):
+    say(f"{who}_out", pm(r["outlier_rate"]))
+    say(f"{who}_sw", pm(r["sw2"], "{:.4f}"))
+    say(f"{who}_logp", mean_std(r["mean_logp"])[0], "{:.2f}")
+same = [m for m in ("outlier_rate", "sw2", "mean_logp")
+        if rel(orc[m], tru[m]).startswith("within")]
+say("orc_verdict", "cannot be told from true ones by these metrics (every difference"
+    " is within the seed spread)" if len(same) == 3 else
+    "differ from true ones beyond the seed spread in at least one metric")
+say("net_out_cause", "those outliers are the network's, not the sampler's"
+    if len(same) == 3 else "part of those outliers may be the sampler's")
+say("net_sw_vs_floor", rel(nw["sw2"], tru["sw2"]))
+_ = say("net_out_pct", 100 * mean_std(nw["outlier_rate"])[0], "{:.0f}")
+
+# %% tags=["hide-input"]
+# chapter 1's ε-network at its default settings, sampled as there (every DDPM step)
+from hgutils.nets import ddpm_alphas_cumprod
+from hgutils.train import DDPMConfig, ddpm_denoiser
+
+ch1 = DDPMConfig(classes="A")
+ch1_runs = experiments.evaluate(
+    ddpm_denoiser(ch1).denoise, tree, reference,
+    samplers.ddpm_sigmas(ch1.T, ddpm_alphas_cumprod(ch1.T)), "ddpm", seed_list,
+    n_samples)
+say("ch1_arch", f"{ch1.num_layers}×{ch1.hidden_dim}")
+say("ch1_steps", str(ch1.T))
+say("ch1_out", pm(ch1_runs["outlier_rate"]))
+fewer = mean_std(ch1_runs["outlier_rate"])[0] / mean_std(nw["outlier_rate"])[0]
+_ = say("ch1_ratio", f"{fewer:.1f} times fewer" if fewer >= 1
+        else f"{1 / fewer:.1f} times more")
+
+# %% tags=["hide-input"]
+# samplers at equal cost; nominal budgets as in nfe_list
+def at(who, name, nfe, metric="outlier_rate"):
+    n = (nfe + 1) // 2 if name.startswith("heun") else nfe
+    return results[who][name, samplers.evaluations(name, n)][metric]
+
+
+mn = lambda v, f="{:.3f}": f.format(mean_std(v)[0])
+nf = sorted(nfe_list)
+n_lo, n_mid, n_hi = nf[0], nf[-2] if len(nf) > 1 else nf[0], nf[-1]
+for key, n in (("n_lo", n_lo), ("n_mid", n_mid), ("n_hi", n_hi)):
+    say(key, str(n))
+_ = say("h_lo_steps", str((n_lo + 1) // 2))
+
+# %% tags=["hide-input"]
+# the means the text quotes: key, denoiser, sampler, budget, metric
+quoted = [("oh_lo", "oracle", "heun", n_lo, "outlier_rate"),
+          ("oe_lo", "oracle", "euler", n_lo, "outlier_rate"),
+          ("oh_mid", "oracle", "heun", n_mid, "outlier_rate"),
+          ("oe_mid", "oracle", "euler", n_mid, "outlier_rate"),
+          ("oh_hi", "oracle", "heun", n_hi, "outlier_rate"),
+          ("oe_hi", "oracle", "euler", n_hi, "outlier_rate"),
+          ("oh_sw_mid", "oracle", "heun", n_mid, "sw2"),
+          ("oh_sw_hi", "oracle", "heun", n_hi, "sw2"),
+          ("od_sw_mid", "oracle", "ddpm", n_mid, "sw2"),
+          ("od_sw_hi", "oracle", "ddpm", n_hi, "sw2"),
+          ("nd_hi", "network", "ddpm", n_hi, "outlier_rate"),
+          ("nh_hi", "network", "heun", n_hi, "outlier_rate"),
+          ("ns_hi", "network", "heun_stochastic", n_hi, "outlier_rate"),
+          ("nd_sw_mid", "network", "ddpm", n_mid, "sw2"),
+          ("nh_sw_mid", "network", "heun", n_mid, "sw2")]
+for key, who, name, n, metric in quoted:
+    say(key, mn(at(who, name, n, metric), "{:.4f}" if metric == "sw2" else "{:.3f}"))
+
+# %% tags=["hide-input"]
+o = lambda name, n, m="outlier_rate": at("oracle", name, n, m)
+say("oh_oe_mid", rel(o("heun", n_mid), o("euler", n_mid)))
+say("oh_oe_hi", rel(o("heun", n_hi), o("euler", n_hi)))
+say("oh_sw_floor", rel(o("heun", n_hi, "sw2"), tru["sw2"]))
+low = rel(o("heun", n_lo), o("euler", n_lo))
+say("oh_oe_lo", low)
+say("oh_lo_clause", "A second-order method needs enough steps to be in its regime."
+    if low == "above" else "At this budget Heun is not worse than Euler.")
+others = ("heun", "euler", "heun_stochastic")
+lowest = sum(all(rel(o("ddpm", n), o(k, n)) == "below" for k in others) for n in nf)
+say("od_lowest", "at every budget" if lowest == len(nf)
+    else f"at {lowest} of the {len(nf)} budgets")
+d_means = [mean_std(o("ddpm", n))[0] for n in nf]
+say("od_min", min(d_means))
+say("od_max", max(d_means))
+say("od_sw_mid_rel", rel(o("ddpm", n_mid, "sw2"), o("heun", n_mid, "sw2")))
+_ = say("od_sw_hi_rel", rel(o("ddpm", n_hi, "sw2"), o("heun", n_hi, "sw2")))
+
+# %% tags=["hide-input"]
+nt = lambda name, n, m="outlier_rate": at("network", name, n, m)
+nd_means = [mean_std(nt("ddpm", n))[0] for n in nf]
+say("nd_min", min(nd_means))
+say("nd_max", max(nd_means))
+say("nd_nh_hi", rel(nt("ddpm", n_hi), nt("heun", n_hi)))
+say("ns_nh_hi", rel(nt("heun_stochastic", n_hi), nt("heun", n_hi)))
+gap = lambda name: mean_std(nt(name, n_hi))[0] - mean_std(o(name, n_hi))[0]
+say("gap_d", gap("ddpm"))
+say("gap_h", gap("heun"))
+_ = say("nd_sw_mid_rel", rel(nt("ddpm", n_mid, "sw2"), nt("heun", n_mid, "sw2")))
+
 # %% [markdown]
-# **Tweedie holds.** At all six probes the oracle's $D(x;\sigma)$ matches the Monte Carlo posterior
-# mean within the Monte Carlo standard error (largest difference 0.0009, with a standard error of 0.0009).
+# **Tweedie's formula, checked.** The oracle's $D(x;\sigma)$ and the Monte Carlo posterior mean
+# {glue:text}`tw_verdict`: at {glue:text}`tw_within` of the {glue:text}`tw_n` probes they differ by
+# less than one Monte Carlo standard error, and at every probe by at most
+# {glue:text}`tw_max_ratio` standard errors (the largest difference is {glue:text}`tw_max_diff`,
+# with a standard error of {glue:text}`tw_max_se`).
 #
-# **Where the network fails.** Its score is within a relative squared error of 0.0003–0.0007 for
-# σ ≥ 0.37 and 0.005 at σ = 0.1, but the error grows fast below: 0.05 at σ = 0.027, 0.28 at 0.0074 and
-# 0.9 at σ = 0.002. At small σ the score must resolve the thin branches, and training draws such σ
-# rarely (ln σ ~ N(−2.3, 1.5²) puts 6% of draws below σ = 0.01).
+# **Where the network fails.** Its relative squared score error is
+# {glue:text}`err_top_lo`–{glue:text}`err_top_hi` for σ ≥ {glue:text}`sig_8` and
+# {glue:text}`err_6` at σ = {glue:text}`sig_6`, but below that it is {glue:text}`err_4` at
+# σ = {glue:text}`sig_4`, {glue:text}`err_2` at {glue:text}`sig_2` and {glue:text}`err_0` at
+# σ = {glue:text}`sig_0`, {glue:text}`err_fold` times its value at σ = {glue:text}`sig_6`. At small σ
+# the score must resolve the thin branches, and training draws such σ rarely (ln σ ~ N(−2.3, 1.5²)
+# puts {glue:text}`train_below`% of draws below σ = 0.01); which of the two limits the network is
+# not tested here.
 #
-# **The pipeline is exact.** The oracle ODE's samples cannot be told from true ones: 0.009 ± 0.001
-# outliers and SW₂ 0.0114 ± 0.0011 against 0.009 ± 0.002 and 0.0115 ± 0.0026 for fresh true samples
-# (mean log p 1.37 against 1.35). With the same sampler and start points the network gives 0.103 ± 0.006
-# outliers and mean log p −0.12: those outliers are the network's, not the sampler's. Its SW₂ (0.0129) is
-# barely above the floor, so the mass sits in the right places and one sample in ten lies just off a
-# branch — the picture of the autoguidance paper's unguided model, and the target of guidance in the
-# chapters to come. Compared with chapter 1's ε-network (3×128 units, 0.53–0.63 outliers), this smaller
-# network (4×64) trained the EDM way lowers the floor about fivefold.
+# **The pipeline, checked.** The oracle ODE's samples {glue:text}`orc_verdict`:
+# {glue:text}`orc_out` outliers and SW₂ {glue:text}`orc_sw` against {glue:text}`floor_out` and
+# {glue:text}`floor_sw` for fresh true samples (mean log p {glue:text}`orc_logp` against
+# {glue:text}`floor_logp`). With the same sampler and start points the network gives
+# {glue:text}`net_out` outliers and mean log p {glue:text}`net_logp`:
+# {glue:text}`net_out_cause`. Its SW₂ ({glue:text}`net_sw`) is {glue:text}`net_sw_vs_floor` the
+# floor, while {glue:text}`net_out_pct`% of its samples lie off the branches (below the density level
+# that encloses 99% of the true mass) — the picture of the autoguidance paper's unguided model, and
+# the target of guidance in the chapters to come.
 #
-# **Samplers at equal cost.** With the exact denoiser, Heun's method is the best ODE solver from 31
-# evaluations on (0.011 outliers at 31, 0.009 at 63, SW₂ at the floor) and Euler converges more slowly
-# (0.017 and 0.012), but at 7 evaluations Heun's 4 steps fail outright (0.66 outliers, against Euler's
-# 0.078 with 7 steps): a second-order method needs enough steps to be in its regime. DDPM's ancestral
-# sampler has the *lowest* outlier rate at every budget (0.004–0.024) but a much larger SW₂ than Heun at
-# 31–63 evaluations (0.034 and 0.020 against 0.014 and 0.011): its noisy steps pull samples onto the
-# dense parts of the tree, trading coverage for fidelity. The outlier rate alone would call it the best
-# sampler; the distance to the data says otherwise, which is why every later chapter reports both.
-# With the network, the stochastic samplers also correct part of the network's own error: the DDPM
-# sampler leaves 0.06–0.09 outliers against Heun's 0.10 at 63 evaluations, at the price of the same
-# loss of coverage.
+# **Against chapter 1.** Chapter 1's ε-network ({glue:text}`ch1_arch` units, DDPM loss with uniform
+# $t$, ε-parameterisation, {glue:text}`ch1_steps` ancestral steps), run here with the same seeds,
+# leaves {glue:text}`ch1_out` of its samples off the branches; this chapter's network (4×64, exact
+# score regression with log-normal σ, log-density parameterisation, Heun with 32 steps) leaves
+# {glue:text}`net_out`, {glue:text}`ch1_ratio`. Network, loss, parameterisation and sampler all
+# differ at once, so the ratio does not isolate the effect of the training objective.
+#
+# **Samplers at equal cost.** With the exact denoiser, Heun's outlier rate is
+# {glue:text}`oh_oe_mid` Euler's at {glue:text}`n_mid` evaluations ({glue:text}`oh_mid` against
+# {glue:text}`oe_mid`) and {glue:text}`oh_oe_hi` it at {glue:text}`n_hi` ({glue:text}`oh_hi` against
+# {glue:text}`oe_hi`), and Heun's SW₂ at {glue:text}`n_hi` evaluations ({glue:text}`oh_sw_hi`) is
+# {glue:text}`oh_sw_floor` the floor. At {glue:text}`n_lo` evaluations Heun's
+# {glue:text}`h_lo_steps` steps leave {glue:text}`oh_lo` outliers, {glue:text}`oh_oe_lo` Euler's
+# {glue:text}`oe_lo` with {glue:text}`n_lo` steps. {glue:text}`oh_lo_clause` DDPM's ancestral sampler has the *lowest* outlier
+# rate {glue:text}`od_lowest` ({glue:text}`od_min`–{glue:text}`od_max`), but its SW₂ is
+# {glue:text}`od_sw_mid_rel` Heun's at {glue:text}`n_mid` evaluations ({glue:text}`od_sw_mid`
+# against {glue:text}`oh_sw_mid`) and {glue:text}`od_sw_hi_rel` it at {glue:text}`n_hi`
+# ({glue:text}`od_sw_hi` against {glue:text}`oh_sw_hi`). Where its SW₂ is the larger, one reading (not tested here) is that
+# its noisy steps pull samples onto the dense parts of the tree, trading coverage for fidelity. The
+# outlier rate alone can rank samplers differently from the distance to the data, which is why this
+# study measures both. With the network, the DDPM sampler's outlier rate
+# ({glue:text}`nd_min`–{glue:text}`nd_max` across budgets) is {glue:text}`nd_nh_hi` Heun's at
+# {glue:text}`n_hi` evaluations ({glue:text}`nd_hi` against {glue:text}`nh_hi`), and EDM's
+# stochastic Heun ({glue:text}`ns_hi`) is {glue:text}`ns_nh_hi` it. At {glue:text}`n_hi`
+# evaluations the network adds {glue:text}`gap_d` to DDPM's oracle outlier rate and
+# {glue:text}`gap_h` to Heun's. DDPM's SW₂ with the network is {glue:text}`nd_sw_mid_rel` Heun's at
+# {glue:text}`n_mid` evaluations ({glue:text}`nd_sw_mid` against {glue:text}`nh_sw_mid`).
 #
 # ## Explore
 #

@@ -275,7 +275,9 @@ corr
 #
 # Both methods over the same weights, 3 seeds × 4096 samples each, the same start points for every
 # method (seeds 0, 1, 2). $w = 1$ is the unguided main model, shared by both curves. The floor is what
-# fresh true samples score.
+# fresh true samples score. These are sampling seeds: the ± everywhere in this chapter is the spread
+# over them only. The autoguide, like the main model, is one training run (training seed 0); its
+# training seed is not varied here, so how much the numbers move with it is not measured.
 
 # %%
 def run(main, guide, w, n, seeds=seed_list):
@@ -472,6 +474,7 @@ ratios = [float(r[8]) for r in corr.rows]
 print(f"AG w={w_autoguide:g}: score error / main's error on the paths "
       f"{min(ratios):.0f} .. {max(ratios):.0f}")
 w = max(oracle_w_list)
+same_share = {}      # guide → share of the network's change seen with the exact main
 for guide_name in GUIDES:
     d = {mn: (ora[mn, "none", 1.0], ora[mn, guide_name, w]) for mn in MAINS}
     print(f"{guide_name} w={w:g}:")
@@ -485,70 +488,241 @@ for guide_name in GUIDES:
           / (mo(nb, 'branch_tv') - mo(na, 'branch_tv')))
     print("  share of the network's change also seen with the exact main:")
     print(f"    recall {rec:.2f}, branch TV {tv:.2f}")
+    same_share[guide_name] = rec, tv
+
+# %% tags=["hide-input"]
+# the numbers of the discussion below, glued into its text; a difference counts as
+# resolved when the means differ by at least twice the larger seed std
+from hgutils.report import say
+
+NAMES = {"outlier_rate": "outlier rate", "precision": "precision", "recall": "recall",
+         "branch_tv": "branch TV", "leaves": "leaves"}
+SIGN = {"outlier_rate": -1, "precision": 1, "recall": 1, "branch_tv": -1, "leaves": 1}
+SHORT = {"outlier_rate": "out", "precision": "prec", "recall": "rec",
+         "branch_tv": "tv", "leaves": "leaves", "leakage": "leak"}
+
+
+def resolved(a, b, k="outlier_rate"):
+    (ma, sa), (mb, sb) = mean_std(a[k]), mean_std(b[k])
+    return abs(ma - mb) >= 2 * max(sa, sb)
+
+
+def better(a, b, k):
+    """a beats b on metric k by more than the seed spread."""
+    return SIGN[k] * (mo(a, k) - mo(b, k)) > 0 and resolved(a, b, k)
+
+
+def vs(a, b, k="outlier_rate"):
+    if not resolved(a, b, k):
+        return "within the seed spread of"
+    return "below" if mo(a, k) < mo(b, k) else "above"
+
+
+def listed(items, empty="no metric"):
+    items = list(items)
+    if len(items) < 2:
+        return items[0] if items else empty
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+removed = lambda r: 100 * (mo(none) - mo(r)) / excess
+for k, s in SHORT.items():
+    say(f"{s}_true", mo(floor, k)), say(f"{s}_none", mo(none, k))
+    say(f"{s}_ag", mo(ag[w_autoguide], k)), say(f"{s}_cfg", mo(cf[w_cfg], k))
+    say(f"{s}_ag15", f"{mo(ag[1.5], k):.3f}" if 1.5 in ag else "n/a")
+w_cfg_best = min((w for w in ws_cfg if w != 1), key=lambda w: mo(cf[w]))
+say("ag_w_best", w_best, "{:g}"), say("out_ag_best", mo(ag[w_best]))
+say("ag_removed", removed(ag[w_autoguide]), "{:.0f}")
+say("ag_removed_best", removed(ag[w_best]), "{:.0f}")
+say("cfg_w_best", w_cfg_best, "{:g}"), say("out_cfg_best", mo(cf[w_cfg_best]))
+say("cfg_removed_best", removed(cf[w_cfg_best]), "{:.0f}")
+say("cfg_best_vs_ag", vs(cf[w_cfg_best], ag[w_autoguide]))
+say("cfg_best_vs_ag_best", vs(cf[w_cfg_best], ag[w_best]))
+say("cfg_factor", mo(cf[w_cfg]) / mo(none), "{:.1f}")
+high = [w for w in ws_ag if w > w_autoguide]
+say("ag_out_high", listed((f"{mo(ag[w]):.3f} at w = {w:g}" for w in high), "none run"))
+say("ag_high_worse", listed(NAMES[k] for k in NAMES if high and all(
+    better(ag[w_autoguide], ag[w], k) for w in high)))
+n_leaves = sum(b.depth == 6 for b in S.tree.branches)
+say("leaves_empty", n_leaves * (1 - mo(ag[w_autoguide], "leaves")), "{:.0f}")
+
+# %% tags=["hide-input"]
+# matched precision and the Pareto planes
+say("cfg_w_prec", w_cp, "{:g}"), say("ag_w_prec", w_ap, "{:g}")
+say("ap_pass", "passes it" if resolved(ag[w_ap], cf[w_cp], "precision")
+    else "matches it within the seed spread")
+for s, r in (("cp", cf[w_cp]), ("ap", ag[w_ap])):
+    for k in NAMES:
+        say(f"{SHORT[k]}_{s}", mo(r, k))
+say("mp_out", {"below": "fewer outliers", "above": "more outliers"}.get(
+    vs(ag[w_ap], cf[w_cp]), "outlier rates within the seed spread of each other"))
+say("mp_summary", "keeps more recall and leaves and a lower branch TV, beyond the "
+    "seed spread" if all(better(ag[w_ap], cf[w_cp], k)
+                         for k in ("recall", "branch_tv", "leaves"))
+    else "does not win on recall, leaves and branch TV together beyond the seed spread")
+planes = {"precision–recall": ("recall", "precision"),
+          "outliers–branch TV": ("branch_tv", "outlier_rate")}
+ag_low = [w for w in ws_ag if 1 < w <= w_autoguide]
+wins, unresolved = [], []
+for plane, ks in planes.items():
+    for wc in (w for w in ws_cfg if w != 1):
+        wins.append(any(all(SIGN[k] * (mo(ag[wa], k) - mo(cf[wc], k)) > 0 for k in ks)
+                        for wa in ag_low))
+        if not any(all(better(ag[wa], cf[wc], k) for k in ks) for wa in ag_low):
+            unresolved.append(f"CFG at w = {wc:g} on the {plane} plane")
+say("pareto_all", "every" if all(wins) else "not every")
+say("pareto_res", "each of these wins exceeds the seed spread" if not unresolved
+    else f"the seed spread does not resolve the wins over {listed(unresolved)}")
+
+# %% tags=["hide-input"]
+# subtree shares (seed 0) and the score errors along the paths
+ratio = {n: (v / true_share)[:-1] for n, v in shares.items()}
+n_cfg, n_ag = f"CFG w = {w_cfg:g}", f"autoguidance w = {w_autoguide:g}"
+for s, n in (("cfg", n_cfg), ("ag", n_ag), ("none", "no guidance")):
+    say(f"sub_{s}_min", float(ratio[n].min()), "{:.2f}")
+    say(f"sub_{s}_max", float(ratio[n].max()), "{:.2f}")
+low = [i for i, r in enumerate(ratio[n_cfg]) if r < 0.1]
+say("sub_cfg_empty", f"subtree{'s' * (len(low) > 1)} {listed(labels[i] for i in low)} "
+    f"hold{'s' * (len(low) == 1)} "
+    + listed(f"{float(shares[n_cfg][i]):.3f}" for i in low)
+    + " of the samples, under a tenth of the true mass" if low
+    else "no subtree holds under a tenth of its true mass")
+say("trunk_cfg", float(shares[n_cfg][-1])), say("trunk_true", float(true_share[-1]))
+top = int(ratio[n_ag].argmax())
+say("sub_ag_top", labels[top]), say("sub_ag_top_share", float(shares[n_ag][top]))
+say("sub_ag_top_true", float(true_share[top]))
+width = {n: float(r.max() - r.min()) for n, r in ratio.items()}
+even = lambda a, b: "more" if width[a] < width[b] else "less"
+say("sub_ag_even", f"{even(n_ag, n_cfg)} even than CFG's but "
+    f"{even(n_ag, 'no guidance')} even than the unguided model's")
+say("tv_factor", mo(ag[w_autoguide], "branch_tv") / mo(none, "branch_tv"), "{:.0f}")
+e_ratio = [rel_err(a, e) / rel_err(m1, e) for e, m1, a, _ in probe.values()]
+say("err_ratio_lo", min(e_ratio), "{:.1f}"), say("err_ratio_hi", max(e_ratio), "{:.0f}")
+say("n_out_paths", int(is_outlier.sum()), "{:.0f}")
+
+# %% tags=["hide-input"]
+# the alignment of the guidance direction and the exact-main experiment
+v = cos_curves["autoguidance", "all paths"]
+vo = cos_curves["autoguidance", "outlier paths"]
+say("cos_ag_lo", min(v), "{:.2f}"), say("cos_ag_hi", max(v), "{:.2f}")
+up = [j for j in range(len(vo)) if vo[j] > max(v)]   # outlier paths above all paths
+say("cos_out_sig", f"{sig_a[up[-1]]:.1g}–{sig_a[up[0]]:.1g}" if up else "n/a")
+say("cos_out_range", f"{min(vo[j] for j in up):.2f}–{max(vo):.2f}" if up else "n/a")
+say("gain_ag", 100 * max(vo) ** 2, "{:.0f}")
+vc = cos_curves["CFG", "outlier paths"]
+say("cos_cfg_best", max(vc), "{:.2f}"), say("gain_cfg", 100 * max(vc) ** 2, "{:.0f}")
+say("guided_err", ("" if min(ratios) > 1 else "not ")
+    + "less exact than the unguided one at every step in the table")
+say("guided_err_lo", min(ratios), "{:.2g}"), say("guided_err_hi", max(ratios), "{:.2g}")
+w_o = max(oracle_w_list)
+na, nb = ora["network", "none", 1.0], ora["network", "autoguide", w_o]
+oa, ob = ora["exact oracle", "none", 1.0], ora["exact oracle", "autoguide", w_o]
+for s, r in (("na", na), ("nb", nb), ("oa", oa), ("ob", ob)):
+    for k in ("outlier_rate", "recall", "branch_tv", "leaves"):
+        say(f"{SHORT[k]}_{s}", mo(r, k))
+say("same_rec", 100 * same_share["autoguide"][0], "{:.0f}")
+say("same_tv", 100 * same_share["autoguide"][1], "{:.0f}")
+say("same_word", "most of the same price" if min(same_share["autoguide"]) > 0.5
+    else "only part of the price")
+say("ob_vs_true", vs(ob, floor))
+tree_net = ora["network", "exact two-class tree", w_o]
+say("out_tree", mo(tree_net)), say("tree_factor", mo(tree_net) / mo(na), "{:.1f}")
+say("out_unc", mo(ora["network", "unconditional", w_o]))
+tv_exact = ora["exact oracle", "exact two-class tree", w_o]
+tv_net = ora["network", "unconditional", w_o]
+say("tv_exact_cfg", mo(tv_exact, "branch_tv"))
+say("tv_net_cfg", mo(tv_net, "branch_tv"))
+say("tv_exact_word", {"above": "larger than", "below": "smaller than"}.get(
+    vs(tv_exact, tv_net, "branch_tv"), "as large as"))
 
 # %% [markdown]
-# **Outliers: fewer, not gone.** Autoguidance lowers the unguided model's outlier rate from 0.103 to
-# 0.069 at the reference $w = 3$ and to 0.060 at $w = 2$, against 0.009 for true samples: it removes
-# 37% (46%) of the excess, not all of it. Beyond $w = 3$ the outliers come back (0.121 at $w = 4$, 0.153
-# at $w = 6$), and $w = 4$ and $6$ are worse than $w = 3$ on every metric. Already $w = 1.5$ gets 0.069 for
-# a small price (recall 0.906, branch TV 0.039). CFG barely lowers the outliers (0.076 at $w = 1.5$) and
-# at its reference $w = 4$ more than doubles them (0.240); what it does remove is the leakage towards
-# class B (0.007 → 0.000), the job it is built for.
+# **Outliers: fewer, not gone.** Autoguidance lowers the unguided model's outlier rate from
+# {glue:text}`out_none` to {glue:text}`out_ag` at the reference $w = 3$ and to {glue:text}`out_ag_best`
+# at its best weight, $w$ = {glue:text}`ag_w_best`, against {glue:text}`out_true` for true samples: it
+# removes {glue:text}`ag_removed`% ({glue:text}`ag_removed_best`%) of the excess over true samples, not
+# all of it. Beyond $w = 3$ the outliers come back ({glue:text}`ag_out_high`), and every weight above
+# $w = 3$ is worse than $w = 3$, by more than the seed spread, in {glue:text}`ag_high_worse`. Already
+# $w = 1.5$ gets {glue:text}`out_ag15`, for a much smaller price than $w = 3$ (recall
+# {glue:text}`rec_ag15`, branch TV {glue:text}`tv_ag15`). CFG lowers the outliers too, most at $w$ =
+# {glue:text}`cfg_w_best`: {glue:text}`out_cfg_best`, i.e. {glue:text}`cfg_removed_best`% of the
+# excess removed — {glue:text}`cfg_best_vs_ag` autoguidance's rate at $w = 3$ and
+# {glue:text}`cfg_best_vs_ag_best` its lowest. At its reference $w = 4$ CFG multiplies the unguided
+# rate by {glue:text}`cfg_factor` ({glue:text}`out_cfg`); what it does remove is the leakage towards
+# class B ({glue:text}`leak_none` → {glue:text}`leak_cfg`), the job it is built for.
 #
-# **What it costs.** At $w = 3$ autoguidance raises precision from 0.912 to 0.963 (true samples: 0.975)
-# and pays with recall 0.963 → 0.751, branch TV 0.018 → 0.087 and leaves 0.943 → 0.495: half of the 64
-# leaf branches get none of the 4096 samples. CFG at $w = 4$ pays far more for less: recall 0.394,
-# branch TV 0.487, leaves 0.385, precision 0.922. At matched precision the gap is the same: CFG's
-# precision never exceeds 0.939 (at $w = 2$), and autoguidance passes it at $w = 1.5$ (0.947) with recall
-# 0.906 against 0.698, branch TV 0.039 against 0.186, leaves 0.833 against 0.604 and fewer outliers
-# (0.069 against 0.077). On both Pareto planes every CFG weight is beaten, on both axes, by
-# autoguidance at some $w \le 3$.
+# **What it costs.** At $w = 3$ autoguidance raises precision from {glue:text}`prec_none` to
+# {glue:text}`prec_ag` (true samples: {glue:text}`prec_true`) and pays with recall
+# {glue:text}`rec_none` → {glue:text}`rec_ag`, branch TV {glue:text}`tv_none` → {glue:text}`tv_ag` and
+# leaves {glue:text}`leaves_none` → {glue:text}`leaves_ag`: on average {glue:text}`leaves_empty` of the
+# 64 leaf branches get none of the 4096 samples. CFG at $w = 4$ pays far more for less: recall
+# {glue:text}`rec_cfg`, branch TV {glue:text}`tv_cfg`, leaves {glue:text}`leaves_cfg`, precision
+# {glue:text}`prec_cfg`. At matched precision the gap remains: CFG's highest precision over the sweep
+# is {glue:text}`prec_cp` (at $w$ = {glue:text}`cfg_w_prec`), and autoguidance {glue:text}`ap_pass`
+# at $w$ = {glue:text}`ag_w_prec` ({glue:text}`prec_ap`) with recall {glue:text}`rec_ap` against
+# {glue:text}`rec_cp`, branch TV {glue:text}`tv_ap` against {glue:text}`tv_cp`, leaves
+# {glue:text}`leaves_ap` against {glue:text}`leaves_cp` and {glue:text}`mp_out`
+# ({glue:text}`out_ap` against {glue:text}`out_cp`). On both Pareto planes {glue:text}`pareto_all` CFG
+# weight is beaten on both axes, in the means, by autoguidance at some $w \le 3$;
+# {glue:text}`pareto_res`.
 #
-# **The presentation's two claims, in numbers.** "CFG: concentrated on specific branches" — at $w = 4$ the eight
-# depth-3 subtrees receive between 0.00× and 4.02× their true mass (subtrees 1, 2 and 8 hold 0.000,
-# 0.002 and 0.000 of the samples, and the trunk 0.225 against its true 0.561). "Autoguidance: distributed evenly
-# among branches but still concentrated on specific branches" — also true: its subtrees get 0.54× to
-# 2.01× their mass (subtree 7: 0.118 against 0.059), much more even than CFG but less than the unguided
-# model (0.87× to 1.24×); its branch TV, 0.087, is about five times the unguided 0.018. The
-# concentration is finer than subtrees, too: the leaves metric above.
+# **The presentation's two claims, in numbers.** "CFG: concentrated on specific branches" — at $w = 4$
+# the eight depth-3 subtrees receive between {glue:text}`sub_cfg_min`× and {glue:text}`sub_cfg_max`×
+# their true mass ({glue:text}`sub_cfg_empty`; the trunk holds {glue:text}`trunk_cfg` against its true
+# {glue:text}`trunk_true`). "Autoguidance: distributed evenly among branches but still concentrated on
+# specific branches" — also true: its subtrees get {glue:text}`sub_ag_min`× to
+# {glue:text}`sub_ag_max`× their mass (subtree {glue:text}`sub_ag_top`: {glue:text}`sub_ag_top_share`
+# against {glue:text}`sub_ag_top_true`), {glue:text}`sub_ag_even` ({glue:text}`sub_none_min`× to
+# {glue:text}`sub_none_max`×); its branch TV, {glue:text}`tv_ag`, is about {glue:text}`tv_factor` times
+# the unguided {glue:text}`tv_none`. The concentration is finer than subtrees, too: the leaves metric
+# above.
 #
 # **Correction or sharpening?** Three measurements say: mostly sharpening.
 #
-# 1. *The guidance direction is not the error's direction.* The autoguide's score error is 2.5–18×
-#    the main model's, but it is not a larger copy of it. Along the unguided paths the cosine between
-#    the correction the main model needs and the guidance direction stays between −0.27 and 0.21. Only on
-#    the 449 paths that end as outliers, at σ ≈ 0.01–0.07 where they leave the branches, does it reach
-#    0.23–0.37: even at the best $\gamma^*$ that removes at most 14% of the squared error there. The
-#    unconditional guide's direction has nearly the same component (at most 0.34, i.e. 12%). At $w = 3$ the
-#    guided score is *less* exact than the unguided one at every step in the table, with 2.1–85× its
-#    error: it follows a different, sharper distribution. The correcting part is small, but it sits
-#    where the outliers form.
-# 2. *An exact model pays the same price.* Autoguidance at $w = 3$ on the exact oracle cuts its recall
-#    from 0.968 to 0.783 and raises its branch TV from 0.023 to 0.081: 91% of the network's loss of
-#    recall (0.961 → 0.756) and 91% of its rise in branch TV (0.028 → 0.091), with no error to correct.
-#    The oracle's outliers fall from 0.007 to 0.002, below the 0.009 of true samples, and its leaves
-#    from 0.901 to 0.589: the guided distribution is narrower than the data, emptied of its low-density
-#    fringe and of many thin leaf branches. (The network's outliers fall from 0.108 to 0.061 in this
-#    table, 2048 samples per run; the exact model cannot say how much of that drop is correction,
-#    since it has almost no outliers to lose.)
+# 1. *The guidance direction is not the error's direction.* The autoguide's score error is
+#    {glue:text}`err_ratio_lo`–{glue:text}`err_ratio_hi`× the main model's, but it is not a larger copy
+#    of it. Along the unguided paths the cosine between the correction the main model needs and the
+#    guidance direction stays between {glue:text}`cos_ag_lo` and {glue:text}`cos_ag_hi`. Only on the
+#    {glue:text}`n_out_paths` paths that end as outliers, at σ ≈ {glue:text}`cos_out_sig` where they
+#    leave the branches, does it rise above that, to {glue:text}`cos_out_range`: even at the best
+#    $\gamma^*$ that removes at most {glue:text}`gain_ag`% of the squared error there. The
+#    unconditional guide's direction has a similar component (at most {glue:text}`cos_cfg_best`, i.e.
+#    {glue:text}`gain_cfg`%). At $w = 3$ the guided score is {glue:text}`guided_err`, with
+#    {glue:text}`guided_err_lo`–{glue:text}`guided_err_hi`× its error: it follows a different, sharper
+#    distribution. The correcting part is small, but it sits where the outliers form.
+# 2. *An exact model pays {glue:text}`same_word`.* Autoguidance at $w = 3$ on the exact oracle cuts its
+#    recall from {glue:text}`rec_oa` to {glue:text}`rec_ob` and raises its branch TV from
+#    {glue:text}`tv_oa` to {glue:text}`tv_ob`: {glue:text}`same_rec`% of the network's loss of recall
+#    ({glue:text}`rec_na` → {glue:text}`rec_nb`) and {glue:text}`same_tv`% of its rise in branch TV
+#    ({glue:text}`tv_na` → {glue:text}`tv_nb`), with no error to correct. The oracle's outliers fall
+#    from {glue:text}`out_oa` to {glue:text}`out_ob`, {glue:text}`ob_vs_true` the {glue:text}`out_true`
+#    of true samples, and its leaves from {glue:text}`leaves_oa` to {glue:text}`leaves_ob`: the guided
+#    distribution is narrower than the data, emptied of its low-density fringe and of many thin leaf
+#    branches. (The network's outliers fall from {glue:text}`out_na` to {glue:text}`out_nb` in this
+#    table, 2048 samples per run; the exact model cannot say how much of that drop is correction, since
+#    it has almost no outliers to lose.)
 # 3. *The "correction" cancels guidance's own amplification.* With an exact guide nothing cancels the
 #    main model's error, and guidance multiplies it by $w$: the exact two-class tree as CFG's guide
-#    triples the network's outliers at $w = 3$ (0.108 → 0.344), where the unconditional network gives 0.151
-#    and the autoguide 0.061. A guide whose errors resemble the main's cancels part of $w\,\epsilon_1$,
-#    and the autoguide, trained on the same data the same way, cancels the most. On the exact main, exact CFG ($p_1/p_0 = p(A \mid x;\sigma)/P(A)$, no model
-#    error anywhere) reaches a branch TV of 0.350, as large as the networks' 0.337: CFG's concentration on
-#    a few subtrees is the classifier's sharpening itself.
+#    multiplies the network's outliers by {glue:text}`tree_factor` at $w = 3$ ({glue:text}`out_na` →
+#    {glue:text}`out_tree`), where the unconditional network gives {glue:text}`out_unc` and the
+#    autoguide {glue:text}`out_nb`. A guide whose errors resemble the main's cancels part of
+#    $w\,\epsilon_1$, and the autoguide, trained on the same data the same way, cancels the most. On the
+#    exact main, exact CFG ($p_1/p_0 = p(A \mid x;\sigma)/P(A)$, no model error anywhere) reaches a
+#    branch TV of {glue:text}`tv_exact_cfg`, {glue:text}`tv_exact_word` the networks'
+#    {glue:text}`tv_net_cfg`: CFG's concentration on a few subtrees is the classifier's sharpening
+#    itself.
 #
-# So autoguidance does remove a third to a half of the outliers without CFG's collapse onto a few
-# subtrees (branch TV 0.087 against 0.487, recall 0.751 against 0.394), and it beats CFG at every matched
-# precision. But on this toy, little of it is the main model's errors being corrected: the guidance
-# direction explains at most 14% of the main model's squared score error on the paths that become
-# outliers, and 91% of its loss of diversity happens just the same to an exact model. It is mostly a
-# sharpening — one that empties the fringe and the thin leaf branches while roughly keeping the balance
-# between subtrees, where CFG's classifier picks a few subtrees. That is the presentation's own
-# opinion ("error correction is just the result of emphasizing the mode"), now measured, and it
-# suggests building the guide as a deliberately *spread-out* version of the main model, as the
-# heavy-tail and sigma-scaling chapters do.
+# So autoguidance removes {glue:text}`ag_removed`–{glue:text}`ag_removed_best`% of the excess
+# outliers (CFG at its best weight: {glue:text}`cfg_removed_best`%) without CFG's collapse onto a few
+# subtrees (branch TV {glue:text}`tv_ag` against {glue:text}`tv_cfg`, recall {glue:text}`rec_ag`
+# against {glue:text}`rec_cfg`), and at CFG's highest precision it {glue:text}`mp_summary`. But on this
+# toy, little of it is the main model's errors being corrected: the guidance direction explains at
+# most {glue:text}`gain_ag`% of the main model's squared score error on the paths that become
+# outliers, and {glue:text}`same_rec`% of its loss of recall happens just the same to an exact model.
+# It is mostly a sharpening — one that empties the fringe and the thin leaf branches while roughly
+# keeping the balance between subtrees, where CFG's classifier picks a few subtrees. That is the
+# presentation's own opinion ("error correction is just the result of emphasizing the mode"), now
+# measured for one training run of the autoguide, and it suggests building the guide as a deliberately
+# *spread-out* version of the main model, as the heavy-tail and sigma-scaling chapters do.
 #
 # ## Explore
 #

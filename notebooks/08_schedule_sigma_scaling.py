@@ -37,8 +37,8 @@
 # $$
 #
 # with the main network as its own guide at $k\sigma$ (no second model); to first order only
-# $\gamma_\text{eff}$ matters. At $w = 3$ it removed outliers strongly (0.10 → 0.029 at $k = 1.04$) and kept
-# recall (0.90), but emptied the thin outer branches and piled the samples onto the trunk. With a schedule
+# $\gamma_\text{eff}$ matters. At $w = 3$ it removed outliers strongly ({glue:text}`intro_none_out` →
+# {glue:text}`cb_out` at $k$ = {glue:text}`cb_k`) and kept recall ({glue:text}`cb_rec2`), but emptied the thin outer branches and piled the samples onto the trunk. With a schedule
 # the strength becomes $\gamma_\text{eff}(p) = (k-1)(w(p)-1)$: the schedule decides at which noise levels the
 # sharpening acts. Chapter 7 suggested that the trunk-heavy concentration is made at high σ, where the tree
 # is one blob; an increasing schedule is off there. Autoguidance {cite}`karras2024autoguidance`
@@ -168,20 +168,19 @@ mean = lambda key, m="outlier_rate": mean_std(R[key][m])[0]
 NONE = ("ss", "none", 1.0, 1.0)
 
 # %% [markdown]
-# ## A schedule alone does nothing: $k = 1$ is exactly no guidance
+# ## A schedule alone does nothing: $k = 1$ is no guidance, by construction
 #
-# With $k = 1$ the guide is the main network at the same σ, the difference $s_1 - s_0$ is exactly zero, and
-# no weight, constant or scheduled, can change anything. Measured on 1024 samples (seed 0) and their whole
-# paths, against the unguided main model:
+# With $k = 1$ the guide is the main network at the same σ, so the difference $s_1 - s_0$ is exactly zero,
+# and no weight, constant or scheduled, can change anything. The hidden cell below asserts that samples and
+# whole paths (1024 samples, seed 0) equal the unguided main model's bit for bit, for each schedule: a test
+# of the code, not a measurement of the presentation's claim.
 
-# %%
-x_plain, t_plain = S.sample(S.main.denoise, 1024, seed=0, return_trajectory=True)
+# %% tags=["hide-input"]
+_, t_plain = S.sample(S.main.denoise, 1024, seed=0, return_trajectory=True)
 for name in ("presentation_cosine", "linear", "constant"):
-    x1, t1 = S.sample(denoiser("ss", name, w_max_ref, 1.0), 1024, seed=0,
-                      return_trajectory=True)
-    print(f"k = 1, {SCHEDULE_NAMES[name]} (peak w = {w_max_ref:g}): "
-          f"samples identical to no guidance: {torch.equal(x1, x_plain)},")
-    print(f"  paths identical: {torch.equal(t1, t_plain)}")
+    _, t1 = S.sample(denoiser("ss", name, w_max_ref, 1.0), 1024, seed=0,
+                     return_trajectory=True)
+    assert torch.equal(t1, t_plain), f"k = 1 with {name} must be no guidance"
 
 # %% [markdown]
 # ## The schedules and what they do to the strength
@@ -310,6 +309,7 @@ macs = forward_macs           # multiply-accumulates of one forward pass per poi
 cost = Table(["method", "denoiser calls", "main evaluations", "autoguide evaluations",
               "MACs per sample (forward passes)", "extra model to train"],
              title="sampler cost per sample (counted on 64 samples, seed 0)")
+spent = {}      # name: (denoiser calls, main evaluations, MACs per sample)
 for name, guide, sched in (
         ("no guidance", None, None),
         ("sigma scaling, constant", "ss", "constant"),
@@ -327,8 +327,9 @@ for name, guide, sched in (
     counted = CountingDenoiser(den)
     S.sample(counted, 64, seed=0)
     train_cfg = train.AUTOGUIDE
-    cost.add(name, counted.calls, m.calls, a.calls,
-             f"{m.calls * macs(S.main) + a.calls * macs(S.autoguide):,}",
+    spent[name] = (counted.calls, m.calls,
+                   m.calls * macs(S.main) + a.calls * macs(S.autoguide))
+    cost.add(name, counted.calls, m.calls, a.calls, f"{spent[name][2]:,}",
              (f"4×32 net, {train_cfg.iters} iterations × {train_cfg.batch}"
               if guide == "ag" else "none"))
 print(f"Heun with 32 steps: {evaluations('heun', 32)} denoiser calls")
@@ -475,55 +476,165 @@ for wm in sorted(set(w_max_list) - {w_max_ref}):
     print("  " + ", ".join(f"{lab} {mean(a, m):.3f} -> {mean(b, m):.3f}"
                            for m, lab in KEYS[3:]))
 
+# %% tags=["hide-input"]
+# the numbers of the discussion below, glued into its text (hgutils.report.say)
+import math
+
+from hgutils.report import say
+
+sd = lambda key, m="outlier_rate": mean_std(R[key][m])[1]
+share = lambda key, d: float(torch.stack(R[key]["depth"]).mean(0)[d].sum()
+                             / depth_true[d].sum())        # share / true mass
+OUTER = slice(4, None)
+BETTER = {"outlier_rate": -1, "precision": 1, "recall": 1, "branch_tv": -1, "leaves": 1}
+
+
+def verdict(a, b):
+    """Setting a against b, metric by metric: better / worse where the difference of the
+    means exceeds twice the larger seed std, else not resolved."""
+    g = {"better on": [], "worse on": [], "no resolved difference in": []}
+    for m, lab in KEYS:
+        d = mean(a, m) - mean(b, m)
+        g["no resolved difference in" if abs(d) <= 2 * max(sd(a, m), sd(b, m)) else
+          "better on" if d * BETTER[m] > 0 else "worse on"].append(lab)
+    return "; ".join(f"{w} {', '.join(v)}" for w, v in g.items() if v)
+
+
+def cmp(a, b, m, words):
+    """words[0] / words[2] when a's mean is above / below b's by more than twice the
+    larger seed std, else words[1]."""
+    d = mean(a, m) - mean(b, m)
+    resolved = abs(d) > 2 * max(sd(a, m), sd(b, m))
+    return words[0 if d > 0 else 2] if resolved else words[1]
+
+
+wm_hi = max(w_max_list)
+scw = ("ss", "presentation_cosine", wm_hi, k_ref)
+agw = ("ag", "constant", w_max_ag, 1.0)
+cb, pb, lb, ab = (BEST[f] for f in ("sigma scaling, constant",
+                                   "sigma scaling + presentation's cosine",
+                                   "sigma scaling + linear", "autoguidance, constant"))
+SHORT = {"outlier_rate": "out", "precision": "prec", "recall": "rec", "branch_tv": "tv",
+         "leaves": "leaves", "median_logp": "med"}
+for tag, key in (("none", NONE), ("sc", sc), ("cs", cs), ("cm", cm), ("scw", scw),
+                 ("cb", cb), ("pb", pb), ("lb", lb), ("ab", ab), ("agw", agw),
+                 ("ags", AGS[0])):
+    for m, short in SHORT.items():
+        say(f"{tag}_{short}", mean(key, m), "{:.2f}" if short == "med" else "{:.3f}")
+    say(f"{tag}_out_sd", sd(key))
+    say(f"{tag}_mw", mean_w(key), "{:g}")
+    if key[0] == "ss":
+        say(f"{tag}_k", key[3], "{:g}")
+        say(f"{tag}_gamma", (mean_w(key) - 1) * (key[3] - 1))
+say("ab_w", ab[2], "{:g}")
+say("wm_hi", wm_hi, "{:g}")
+say("intro_none_out", mean(NONE), "{:.2f}")
+say("cb_rec2", mean(cb, "recall"), "{:.2f}")
+for tag, key in (("sc", sc), ("scw", scw)):
+    say(f"{tag}_main", share(key, 0), "{:.2f}")
+up = share(scw, 0) > share(sc, 0) and mean(scw, "median_logp") > mean(sc, "median_logp")
+say("larger_word", "confirmed" if up else "not confirmed")
+than = ("higher than", "not resolved from", "lower than")
+say("sc_cm_rec", cmp(sc, cm, "recall", than))
+say("sc_cm_out", cmp(sc, cm, "outlier_rate", than))
+say("pb_cb_x", mean(pb) / mean(cb), "{:.1f}")
+say("cb_ab_pct", 100 * mean(cb) / mean(ab), "{:.0f}")
+for tag, key in (("none", NONE), ("cb", cb), ("pb", pb)):
+    say(f"{tag}_outer", share(key, OUTER), "{:.2f}")
+    say(f"{tag}_outer_rate", outer_outlier_rate(X[key]))
+say("pb_ab", verdict(pb, ab))
+say("sc_agw", verdict(sc, agw))
+say("lb_pb", verdict(lb, pb))
+say("ags_agw", verdict(AGS[0], agw))
+# the presentation's w_t = ½ w_max (1 + cos πt/T), t from T down to 0, read literally:
+# w < 1 (guidance away from the main model) until 1 + cos(πt/T) = 2 / w_max
+say("lit_w0", 0.5 * w_max_ref * (1 + math.cos(math.pi)), "{:g}")
+say("lit_cross_pct", 100 * (1 - math.acos(2 / w_max_ref - 1) / math.pi), "{:.0f}")
+# the sampler cost table above
+calls, ss_main, ss_macs = spent["sigma scaling, constant"]
+say("calls", calls, "{:.0f}")
+say("ss_main_evals", ss_main, "{:.0f}")
+say("sc_main_evals", spent["sigma scaling + presentation's cosine"][1], "{:.0f}")
+say("ss_macs_m", ss_macs / 1e6, "{:.1f}")
+say("ag_macs_m", spent["autoguidance, constant"][2] / 1e6, "{:.1f}")
+say("ss_ag_x", ss_macs / spent["autoguidance, constant"][2], "{:.1f}")
+say("ss_none_x", ss_macs / spent["no guidance"][2], "{:.1f}")
+
 # %% [markdown]
-# **"A schedule alone does nothing when main and guide are the same network": confirmed, exactly.** With
-# $k = 1$ the presentation's cosine, the linear schedule and the constant weight give samples and whole paths identical
-# bit for bit to the unguided model's. Any effect below comes from $k > 1$.
+# **"A schedule alone does nothing when main and guide are the same network": true by construction.** With
+# $k = 1$ the guidance term is exactly zero, so the presentation's cosine, the linear schedule and the
+# constant weight all give the unguided model (the hidden check above confirms that the code does so bit
+# for bit). Any effect below comes from $k > 1$.
 #
-# **"Larger weight pulls samples to the large density region": confirmed.** With the presentation's cosine at
-# $k = 1.1$, raising $w_\text{max}$ from 3 to 5 raises the main branch's share from 1.12× to 1.25× its true
-# mass and the samples' median $\log p_\text{data}$ from 1.91 to 2.30; outliers fall (0.058 → 0.036) and
-# recall (0.862 → 0.710) and the leaves reached (0.688 → 0.359) fall with them.
+# **"Larger weight pulls samples to the large density region": {glue:text}`larger_word`.** With the
+# presentation's cosine at $k = 1.1$, raising $w_\text{max}$ from 3 to {glue:text}`wm_hi` moves the main
+# branch's share from {glue:text}`sc_main`× to {glue:text}`scw_main`× its true mass and the samples'
+# median $\log p_\text{data}$ from {glue:text}`sc_med` to {glue:text}`scw_med`; outliers go from
+# {glue:text}`sc_out` to {glue:text}`scw_out`, recall from {glue:text}`sc_rec` to {glue:text}`scw_rec` and
+# the leaves reached from {glue:text}`sc_leaves` to {glue:text}`scw_leaves`.
 #
-# **"Schedule and sigma scaling add diversity compared to sigma scaling alone": true of the branches,
-# not of recall, and paid for with outliers.** With the same knobs ($k = 1.1$, peak $w = 3$) the presentation's
-# cosine looks far more diverse than the constant weight — recall 0.862 against 0.666, branch TV 0.061
-# against 0.369, leaves 0.688 against 0 — but it applies half the guidance (mean weight 2 against 3), and
-# its outliers are 0.058 against 0.002. At the same *mean* weight (constant $w = 2$, same $k$) the presentation's
-# cosine still keeps the branches far better (branch TV 0.061 against 0.204, leaves 0.688 against 0.151),
-# yet its recall is *lower* (0.862 against 0.880) and its outliers higher (0.058 against 0.023). At the
-# criterion's recall floor the trade is plain: the best setting with the presentation's cosine ($k = 1.06$) has recall 0.906,
-# branch TV 0.038 and leaves 0.797 against the best constant setting's ($k = 1.04$) 0.901, 0.175 and
-# 0.255, and 0.073 outliers against 0.029 — two and a half times as many. The mechanism is the one
-# Chapter 7 found: constant sigma scaling removes outliers by sending fewer samples to the thin outer
-# branches (depths 4–6 get 0.41× their true mass at $k = 1.04$), and that is decided at high σ, where the
-# increasing schedule is off. With it the outer branches keep 0.87× their mass, and with it their outliers
-# (outlier rate on depths 4–6: 0.292 against 0.339 unguided and 0.229 for the constant weight).
+# **"Schedule and sigma scaling add diversity compared to sigma scaling alone": true of the branches, and
+# paid for with outliers.** With the same knobs ($k = 1.1$, peak $w = 3$) the presentation's cosine looks
+# far more diverse than the constant weight — recall {glue:text}`sc_rec` against {glue:text}`cs_rec`,
+# branch TV {glue:text}`sc_tv` against {glue:text}`cs_tv`, leaves {glue:text}`sc_leaves` against
+# {glue:text}`cs_leaves` — but it applies half the guidance (mean weight {glue:text}`sc_mw` against
+# {glue:text}`cs_mw`, mean $\gamma_\text{eff}$ {glue:text}`sc_gamma` against {glue:text}`cs_gamma`), and
+# its outliers are {glue:text}`sc_out` against {glue:text}`cs_out`. At the same *mean* weight (constant
+# $w$ = {glue:text}`cm_mw`, same $k$) the presentation's cosine still keeps the branches far better
+# (branch TV {glue:text}`sc_tv` against {glue:text}`cm_tv`, leaves {glue:text}`sc_leaves` against
+# {glue:text}`cm_leaves`), but its recall is {glue:text}`sc_cm_rec` the constant weight's
+# ({glue:text}`sc_rec` against {glue:text}`cm_rec`) and its outliers are {glue:text}`sc_cm_out` the constant
+# weight's ({glue:text}`sc_out` against {glue:text}`cm_out`). At the criterion's recall floor the trade is
+# plain: the best setting with the presentation's cosine ($k$ = {glue:text}`pb_k`) has recall
+# {glue:text}`pb_rec`, branch TV {glue:text}`pb_tv` and leaves {glue:text}`pb_leaves` against the best
+# constant setting's ($k$ = {glue:text}`cb_k`) {glue:text}`cb_rec`, {glue:text}`cb_tv` and
+# {glue:text}`cb_leaves`, and {glue:text}`pb_out` outliers against {glue:text}`cb_out` —
+# {glue:text}`pb_cb_x` times as many. This fits the mechanism Chapter 7 found: constant sigma scaling
+# lowers the raw outlier rate by sending fewer samples to the thin outer branches (depths 4–6 get
+# {glue:text}`cb_outer`× their true mass at $k$ = {glue:text}`cb_k`), and the increasing schedule is off
+# at high σ, where Chapter 7 suggested that concentration is made. With the schedule the outer branches
+# keep {glue:text}`pb_outer`× their mass, and with it their outliers (outlier rate on depths 4–6, seed 0:
+# {glue:text}`pb_outer_rate` against {glue:text}`none_outer_rate` unguided and {glue:text}`cb_outer_rate`
+# for the constant weight).
 #
-# **"Compared to autoguidance, it adds diversity but still has a problem of outliers": at matched recall,
-# neither part holds clearly; it ties.** At the recall floor the best setting with the presentation's cosine and the best autoguidance
-# ($w = 1.5$) have the same recall (0.906 and 0.906), nearly the same branch TV (0.038 and 0.039), and
-# outlier rates 0.073 ± 0.005 and 0.069 ± 0.007 — a difference within one standard deviation. Autoguidance
-# reaches a few more leaves (0.833 against 0.797) and has higher precision (0.947 against 0.937). The
-# presentation's statement fits a comparison at the *same weight*: against autoguidance at $w = 3$ (outliers 0.069,
-# recall 0.751, branch TV 0.087) the presentation's cosine at $k = 1.1$, $w_\text{max} = 3$ does add diversity
-# (recall 0.862, branch TV 0.061) — and has *fewer* outliers (0.058), not more. The linear schedule,
-# which turns the guidance on earlier, does slightly better at the floor (outliers 0.067, recall 0.914,
-# branch TV 0.056). The presentation's cosine does not help autoguidance's outliers either (0.069 with and without
-# it at $w_\text{max} = w = 3$), though it improves its branch TV (0.087 → 0.040).
+# **"Compared to autoguidance, it adds diversity but still has a problem of outliers": compared metric by
+# metric at matched recall.** Counting a difference only where it exceeds twice the larger seed standard
+# deviation, the best setting with the presentation's cosine against the best autoguidance ($w$ =
+# {glue:text}`ab_w`): {glue:text}`pb_ab` (recall {glue:text}`pb_rec` and {glue:text}`ab_rec`, branch TV
+# {glue:text}`pb_tv` and {glue:text}`ab_tv`, leaves {glue:text}`pb_leaves` and {glue:text}`ab_leaves`,
+# precision {glue:text}`pb_prec` and {glue:text}`ab_prec`, outlier rates {glue:text}`pb_out` ±
+# {glue:text}`pb_out_sd` and {glue:text}`ab_out` ± {glue:text}`ab_out_sd`). At the *same weight*, against
+# autoguidance at $w = 3$ (outliers {glue:text}`agw_out`, recall {glue:text}`agw_rec`, branch TV
+# {glue:text}`agw_tv`) the presentation's cosine at $k = 1.1$, $w_\text{max} = 3$ (outliers
+# {glue:text}`sc_out`, recall {glue:text}`sc_rec`, branch TV {glue:text}`sc_tv`): {glue:text}`sc_agw`. The
+# linear schedule, which turns the guidance on earlier, at its best ($k$ = {glue:text}`lb_k`: outliers
+# {glue:text}`lb_out`, recall {glue:text}`lb_rec`, branch TV {glue:text}`lb_tv`) against the
+# presentation's cosine at its best: {glue:text}`lb_pb`. With autoguidance, the presentation's cosine up
+# to $w_\text{max} = 3$ against the constant $w = 3$: {glue:text}`ags_agw` (outliers {glue:text}`ags_out`
+# and {glue:text}`agw_out`, branch TV {glue:text}`ags_tv` and {glue:text}`agw_tv`).
 #
-# **Cost.** All these run the same 32 Heun steps, 63 denoiser calls. Sigma scaling evaluates the main
-# network twice per call (126 evaluations, about 2.1 million multiply-accumulates per sample in forward
-# passes; 125 with the presentation's cosine, whose first step has $w = 1$), autoguidance once plus the 4×32
-# autoguide (about 1.3 million): at matched steps sigma scaling costs 1.6 times autoguidance's sampling
-# compute and twice the unguided model's, but it needs no second model and no training for it.
+# **A limitation: the literal reading of the presentation's schedule is not run.** Read literally with the
+# $(w-1)$ convention of this study, $w_t = \tfrac12 w_\text{max}(1 + \cos\pi t/T)$ with $t$ counting down
+# from $T$ starts at $w$ = {glue:text}`lit_w0` in the first step — the guided score is then the guide's
+# own, $s_1(x;k\sigma)$ — and stays below $w = 1$, guidance *away* from the main model and toward the
+# guide, for the first {glue:text}`lit_cross_pct`% of the sampling progress at $w_\text{max}$ = 3. This
+# chapter runs only the reading that starts at $w = 1$ (`PresentationCosine`); what the literal schedule
+# does is not measured here.
 #
-# **In short.** The schedule moves sigma scaling from "few outliers, collapsed onto the trunk" to
-# "autoguidance-like": at the recall floor, sigma scaling with the presentation's cosine matches autoguidance on
-# outliers, recall and branch balance within the seed-to-seed noise, without a second model. Constant sigma
-# scaling at small $k$ has less than half their outliers (0.029) at the same recall, at the price of the
-# thin branches. Which is better depends on whether the outer branches count — which is what the
-# comparison of all methods in [Chapter 9](09_results.ipynb) has to weigh.
+# **Cost.** All these run the same 32 Heun steps, {glue:text}`calls` denoiser calls. Sigma scaling
+# evaluates the main network twice per call ({glue:text}`ss_main_evals` evaluations, about
+# {glue:text}`ss_macs_m` million multiply-accumulates per sample in forward passes;
+# {glue:text}`sc_main_evals` with the presentation's cosine, whose first step has $w = 1$), autoguidance
+# once plus the 4×32 autoguide (about {glue:text}`ag_macs_m` million): at matched steps sigma scaling
+# costs {glue:text}`ss_ag_x` times autoguidance's sampling compute and {glue:text}`ss_none_x` times the
+# unguided model's, but it needs no second model and no training for it.
+#
+# **In short.** The schedule moves sigma scaling from "few outliers, collapsed onto the trunk" towards
+# autoguidance: at the recall floor, sigma scaling with the presentation's cosine against the best
+# autoguidance: {glue:text}`pb_ab` — without a second model. Constant sigma scaling at small $k$ has
+# {glue:text}`cb_ab_pct`% of autoguidance's outliers ({glue:text}`cb_out`) at about the same recall, at
+# the price of the thin branches. Which is better depends on whether the outer branches count — which is
+# what the comparison of all methods in [Chapter 9](09_results.ipynb) has to weigh.
 
 # %% [markdown]
 # ## Explore

@@ -9,7 +9,7 @@ import torch
 
 from hgutils import guidance, metrics, samplers, toy, train
 from hgutils.guidance import GuidedDenoiser, heavy_tail, sigma_scaling
-from helpers import random_toynet
+from helpers import F64, random_toynet
 
 
 def _points(sigma, n=512, seed=0):
@@ -26,7 +26,7 @@ def test_student_t_view_is_the_tree_with_nu():
     assert torch.equal(v.logp(x, 0.2), t.logp(x, 0.2, nu=3.0))
     assert torch.equal(v.score(x, 0.2), t.score(x, 0.2, nu=3.0))
     assert torch.allclose(v(x, 0.2), x + 0.04 * t.score(x, 0.2, nu=3.0))
-    with pytest.raises(ValueError, match="nu must be > 0"):
+    with pytest.raises(ValueError, match="nu must be a number >= 1"):
         toy.StudentT(t, 0)
     with pytest.raises(ValueError, match="tree must be a toy.Tree"):
         toy.StudentT("A", 3.0)
@@ -93,7 +93,7 @@ def test_heavy_tail_config_fine_tunes_the_main_model():
     assert train.config_key(cfg) != train.config_key(train.heavy_tail_config(5))
     # the new fields at their neutral values leave the names of earlier models unchanged
     assert set(train.config_dict(train.MAIN)) == {f.name for f in dataclasses.fields(train.ToyConfig)} - {"nu", "kappa_min", "init"}
-    with pytest.raises(ValueError, match="nu must be > 0"):
+    with pytest.raises(ValueError, match="nu must be a number >= 1"):
         train.ToyConfig(nu=-1)
     with pytest.raises(ValueError, match="init must have the same architecture"):
         train.ToyConfig(hidden_dim=32, init=train.MAIN)
@@ -154,3 +154,62 @@ def test_best_setting_is_the_lowest_outlier_rate_above_the_recall_floor():
         best_setting(r, 1.5)
     with pytest.raises(ValueError, match="at least one candidate"):
         best_setting({})
+
+
+# ---------------------------------------------------------------------------- reliability and accuracy of the oracle
+
+def test_float32_oracle_is_finite_for_any_finite_input():
+    t = toy.tree("A")
+    r = torch.tensor([0.5, 10.0, 1e3, 1e5, 1e20, 3e38])
+    x = torch.stack([r, -r / 3], 1)                                           # float32
+    for nu in (math.inf, 3.0):
+        lp, sc = t.logp_and_score(x, 0.002, nu=nu)
+        assert torch.isfinite(lp).all() and torch.isfinite(sc).all()
+    lp32, sc32 = t.logp_and_score(x[:4], 0.002)
+    lp64, sc64 = t.logp_and_score(x[:4].double(), 0.002)
+    assert torch.allclose(lp32.double(), lp64, rtol=1e-6)
+    assert torch.allclose(sc32.double(), sc64, rtol=1e-5)
+
+
+def test_nu_below_one_is_refused_and_draws_are_finite_from_one_up():
+    t = toy.tree("A")
+    for bad in (0.5, 0.999, 0, -1):
+        with pytest.raises(ValueError, match="nu must be a number >= 1"):
+            t.sample(4, 0.1, nu=bad)
+    x = t.sample(20000, 1.0, nu=1.0, generator=torch.Generator().manual_seed(0))
+    assert torch.isfinite(x).all()
+    assert torch.isfinite(t.logp(x, 1.0, nu=1.0)).all()
+
+
+def test_student_t_value_of_a_point_does_not_depend_on_the_batch():
+    t = toy.tree("A")
+    x = t.sample(64, 0.05, generator=torch.Generator().manual_seed(1))
+    far = torch.tensor([[40.0, -30.0]])
+    alone = t.logp(x, 0.05, nu=1.0)
+    mixed = t.logp(torch.cat([x, far]), 0.05, nu=1.0)[:64]
+    assert torch.allclose(alone, mixed, rtol=0, atol=1e-6)
+
+
+def _fine_student(t, x, s, nu):
+    """The κ mixture on one wide, fine grid in float64 (e^{-30} tails, step 0.25/√(a+1))."""
+    from scipy.special import gammaincinv
+    a = nu / 2
+    u_hi = math.log(gammaincinv(a, 1 - 1e-15) / a)
+    u = torch.arange(-40.0, u_hi, 0.25 / math.sqrt(a + 1), dtype=F64)
+    logw = a * math.log(a) - math.lgamma(a) + a * u - a * u.exp() + math.log(float(u[1] - u[0]))
+    n = len(x)
+    return t._mixture(x.double(), s.double(), u.exp()[:, None].expand(-1, n),
+                      logw[:, None].expand(-1, n), True, 8192)
+
+
+@pytest.mark.parametrize("nu", [1.0, 3.0, 10.0])
+def test_student_t_rule_meets_float32_accuracy(nu):
+    t = toy.tree("A")
+    g = torch.Generator().manual_seed(2)
+    sig = (0.002, 0.05, 0.5, 2.0)
+    x = torch.cat([t.sample(128, s, nu=nu, generator=g) for s in sig])
+    s = torch.cat([torch.full((128,), s) for s in sig])
+    lp, sc = t.logp_and_score(x, s, nu=nu)                                    # float32, the rule
+    lp0, sc0 = _fine_student(t, x, s, nu)
+    assert (lp.double() - lp0).abs().max() < 1e-4
+    assert ((sc.double() - sc0).square().sum() / sc0.square().sum()).sqrt() < 1e-4
