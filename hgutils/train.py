@@ -269,6 +269,20 @@ def config_key(cfg) -> str:
     return f"{type(cfg).__name__}-{hashlib.sha256(body.encode()).hexdigest()[:16]}"
 
 
+def check_cache_writable(folder: Path) -> None:
+    """Raise a clear error if trained models could not be stored in `folder`."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-test-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise RuntimeError(
+            f"the model cache {folder} is not writable ({e.strerror or e}); set HGUTILS_CACHE to a "
+            "writable folder (or pass cache=False) so that the model is not trained and then lost"
+        ) from None
+
+
 def _write_atomic(path: Path, payload: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
@@ -315,6 +329,8 @@ def load_or_train(cfg, *, cache: bool = True, verbose: bool = False):
             return model.eval().requires_grad_(False)
         if verbose and path.exists():
             print(f"cache file {path.name} is corrupt or stale: retraining")
+    if cache:
+        check_cache_writable(path.parent)          # before minutes of training, not after
     model = trainer(cfg).eval().requires_grad_(False)
     if cache:
         buf = io.BytesIO()

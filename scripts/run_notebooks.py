@@ -30,6 +30,20 @@ def parse_value(text: str):
         return text
 
 
+def parameter_names(nb) -> list[str]:
+    """The names a notebook's `parameters` cell assigns (the only names -p may set)."""
+    import ast
+
+    names: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            for node in ast.parse(cell.source).body:
+                targets = node.targets if isinstance(node, ast.Assign) else (
+                    [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else [])
+                names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return names
+
+
 def normalise(nb: dict) -> dict:
     """The executed record in a form that depends only on what the code printed and drew:
     no execution metadata (papermill's, timings, widget state of batch runs), and consecutive
@@ -87,6 +101,12 @@ def main(argv=None) -> int:
             print(f"error: {py} does not exist (the .py source is required)", file=sys.stderr)
             return 2
         nb = jupytext.read(py)
+        allowed = parameter_names(nb)
+        unknown = [k for k in params if k not in allowed]
+        if unknown:                                       # papermill would run with the defaults
+            print(f"error: {py.name} has no parameter {', '.join(map(repr, unknown))}; allowed: "
+                  f"{', '.join(allowed) or 'none'}", file=sys.stderr)
+            return 2
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         for i, cell in enumerate(nb.cells):              # stable ids: re-running changes only what changed
             cell["id"] = f"cell-{i:03d}"

@@ -364,3 +364,13 @@ def test_ddpm_denoiser_from_cache(tmp_path, monkeypatch):
 def test_forward_macs_counts_the_weights_of_the_matrices():
     assert nets.forward_macs(ToyNet(4, 64)) == 4 * 64 + 4 * 64 * 64        # input layer, then 4 hidden layers
     assert nets.forward_macs(ToyNet(4, 32)) == 4 * 32 + 4 * 32 * 32
+
+
+def test_an_unwritable_cache_is_refused_before_training(cache, monkeypatch):
+    path, calls = cache
+    blocker = path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("HGUTILS_CACHE", str(blocker / "models"))      # cannot be created
+    with pytest.raises(RuntimeError, match="not writable.*set HGUTILS_CACHE"):
+        load_or_train(CACHE_CFG)
+    assert calls == []                                                   # nothing was trained

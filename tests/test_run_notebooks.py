@@ -43,3 +43,16 @@ def test_committed_records_are_normalised():
         nb = json.loads(path.read_text())
         assert normalise(copy.deepcopy(nb)) == nb, f"{path.name} is not normalised: re-run scripts/run_notebooks.py"
         assert path.read_text() == json.dumps(nb, indent=1, ensure_ascii=False) + "\n", path.name
+
+
+def test_an_unknown_parameter_is_refused_before_running(tmp_path):
+    """A misspelled -p name must not silently run with the defaults."""
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "run_notebooks.py"),
+                           str(ROOT / "notebooks" / "01_ddpm_basics.py"), "-p", "setps", "3",
+                           "-o", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "01_ddpm_basics.py has no parameter 'setps'; allowed: " in proc.stderr
+    assert "steps" in proc.stderr.split("allowed: ")[1]
+    assert not list(tmp_path.glob("*.ipynb"))
