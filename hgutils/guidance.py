@@ -187,7 +187,9 @@ class GuidedDenoiser:
     w: a number (constant weight) or a `Schedule`.
     sigmas: the sampler's σ grid, needed by schedules that follow the progress p.
     guide_scale: k in σ_g = k·σ (1 for CFG and autoguidance; > 1 for sigma scaling).
-    dim: the data dimension main and guide must both accept (checked with one probe point).
+    dim: the data dimension main and guide must both accept (checked on the first call).
+
+    `combine` is the guidance rule: override it for a rule that combines the two scores differently.
     """
 
     def __init__(self, main, guide, w=1.0, *, sigmas=None, guide_scale: float = 1.0, dim: int = 2):
@@ -207,15 +209,8 @@ class GuidedDenoiser:
             self._log_sigmas = s.log()
         elif self.schedule.needs_progress:
             raise ValueError(f"sigmas (the sampler's σ grid) is required by the {self.schedule.name!r} schedule")
-        probe = torch.zeros(1, dim, device=dm or torch.device("cpu"))
-        for name, fn in (("main", self.s_main), ("guide", self.s_guide)):
-            try:
-                out = fn(probe, 1.0)
-            except (RuntimeError, ValueError) as e:
-                raise ValueError(f"{name} failed on an input of shape [N, {dim}] (another input shape or "
-                                 f"device?): {e}") from None
-            if tuple(out.shape) != (1, dim):
-                raise ValueError(f"{name} returned a score of shape {list(out.shape)} for x of shape [1, {dim}]")
+        self.dim, self._checked = dim, False     # shapes are checked on the first call, not with a
+                                                  # probe here (it would count in the sampler's cost)
 
     def progress(self, sigma: float) -> float:
         """p ∈ [0, 1] of a noise level on the grid (interpolated in ln σ; clamped outside)."""
@@ -246,11 +241,32 @@ class GuidedDenoiser:
             gamma = self.schedule(0.0, 0.0) - 1
         else:
             gamma = self.weight(s) - 1
-        sm = self.s_main(x, sigma)
+        sm = self._call("main", self.s_main, x, sigma)
         if gamma == 0:
             return sm
-        sg = self.s_guide(x, sigma * self.guide_scale)
-        return sm + gamma * (sm - sg)
+        sg = self._call("guide", self.s_guide, x, sigma * self.guide_scale)
+        self._checked = True
+        return self.combine(sm, sg, gamma)
+
+    def combine(self, s_main, s_guide, gamma):
+        """The guidance rule: s = s_main + γ·(s_main − s_guide), γ = w − 1 (all of guidance)."""
+        return s_main + gamma * (s_main - s_guide)
+
+    def _call(self, name, fn, x, sigma):
+        """fn(x, σ); until both models have answered once, a failure or a score of the wrong shape
+        is reported as a clear error (no extra call: it would count in the sampler's cost)."""
+        if self._checked:
+            return fn(x, sigma)
+        dim = self.dim
+        try:
+            out = fn(x, sigma)
+        except (RuntimeError, ValueError) as e:
+            raise ValueError(f"{name} failed on an input of shape [N, {x.shape[1]}] (expected "
+                             f"[N, {dim}]; another input shape or device?): {e}") from None
+        if tuple(out.shape) != (x.shape[0], dim):
+            raise ValueError(f"{name} returned a score of shape {list(out.shape)} for x of shape "
+                             f"{list(x.shape)}")
+        return out
 
     def __call__(self, x, sigma):
         """The guided denoiser D = x + σ²·s."""

@@ -161,8 +161,29 @@ def test_guide_with_another_input_shape_is_refused():
         def score(self, x, sigma):
             return x @ torch.ones(3, 3)                                         # needs [N, 3]
 
+    g = GuidedDenoiser(MAIN, ThreeD(), 2.0)          # no probe call at construction
     with pytest.raises(ValueError, match="guide failed on an input of shape"):
-        GuidedDenoiser(MAIN, ThreeD(), 2.0)
+        g.score(torch.zeros(4, 2), 1.0)
+
+
+def test_construction_calls_no_model_and_combine_is_the_rule():
+    calls = []
+
+    class Counting:
+        def score(self, x, sigma):
+            calls.append(len(x))
+            return -x
+
+    g = GuidedDenoiser(Counting(), Counting(), 3.0)
+    assert calls == []
+    x = torch.ones(5, 2)
+    assert torch.equal(g.score(x, 1.0), -x) and calls == [5, 5]
+
+    class Away(GuidedDenoiser):
+        def combine(self, s_main, s_guide, gamma):
+            return s_guide
+
+    assert torch.equal(Away(MAIN, Counting(), 3.0).score(x, 1.0), -x)
 
 
 def test_guide_on_another_device_is_refused():
