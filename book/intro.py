@@ -108,8 +108,8 @@ glue("toy_seeds", str(len(next(iter(rows.values()))["seeds"])), display=False)
 #
 # **On the 2D toy** (a fractal tree whose density is known exactly; chapters 1–9), each of the
 # {glue:text}`toy_n_methods` methods was run at its best setting by one criterion (the lowest
-# outlier rate among settings with mean recall ≥ {glue:text}`toy_floor`, chosen on a selection
-# run and reported on {glue:text}`toy_seeds` fresh seeds). The guided method with the fewest
+# outlier rate among settings with mean recall ≥ {glue:text}`toy_floor`, chosen on selection
+# seeds and reported on {glue:text}`toy_seeds` fresh seeds). The guided method with the fewest
 # outliers that still meets the recall floor on the fresh seeds: **{glue:text}`toy_best`**.
 # Methods whose fresh-seed recall misses the floor: {glue:text}`toy_missing`. The outlier rate
 # can be lowered by emptying the tree's thin branches; branch TV and the share of leaves reached
