@@ -548,7 +548,9 @@ say_at("onleaf4", learned, 4, "on_leaves"), say_at("onleaf8", learned, 8, "on_le
 # %% tags=["hide-input"]
 say_at("tv4", learned, 4, "branch_tv")
 for w in (2, 4):
-    say_at(f"axis{w}", learned, w, "axis"), say_at(f"ex{w}_axis", oracle, w, "axis")
+    say_at(f"axis{w}", learned, w, "axis")
+    if w != 4:                                            # ex4_axis is glued above
+        say_at(f"ex{w}_axis", oracle, w, "axis")
     ok = w in learned and w in oracle
     for key, name in (("branch_tv", "tv"), ("axis", "axis")):
         say(f"vs{w}_{name}", versus(learned[w][1], oracle[w][1], key) if ok else "n/a")

@@ -618,9 +618,9 @@ say("lrn_vs_ex", "lower" if o_l < o_e else "higher" if o_l > o_e else "no differ
 # $\nu = 3$ leaves {glue:text}`out_ht_ref` outliers, {glue:text}`ht_vs_ag` autoguidance's
 # {glue:text}`out_ag_ref` at the same weight. How much of this is the heavy tail is not settled by
 # the sweep: every learned guide is the main model fine-tuned for 512 steps, and no guide fine-tuned
-# the same way with Gaussian noise is run as a control (the $\nu = \infty$ guide is the main model
+# the same way with Gaussian noise is run in this sweep (its $\nu = \infty$ guide is the main model
 # itself), so the sweep cannot separate the tail from the fine-tune; only the exact guide below
-# involves no training. Under the study's criterion — the lowest outlier rate among settings with
+# involves no training. [Chapter 9](09_results.ipynb) runs that control at the chosen setting. Under the study's criterion — the lowest outlier rate among settings with
 # recall ≥ 0.90; {glue:text}`crit_ok` — the best heavy-tail setting here is {glue:text}`best_ht`:
 # outliers {glue:text}`out_bht`, precision {glue:text}`prec_bht`, recall {glue:text}`rec_bht`, branch
 # TV {glue:text}`tv_bht`, leaves {glue:text}`leaves_bht`, against autoguidance's best
