@@ -312,7 +312,7 @@ REF = "autoguidance"
 
 
 def pdiff(ra, rb, key):
-    """(mean, low, high) of the per-seed difference of two runs' `key`: 95% t-interval."""
+    """(mean, low, high): per-seed difference of two runs' `key`, 95% t-interval."""
     d = [x - y for x, y in zip(ra[key], rb[key])]
     mu, sd = mean_std(d)
     h = stats.t.ppf(0.975, len(d) - 1) * sd / math.sqrt(len(d))
@@ -580,11 +580,21 @@ for key, tag, less, more in (("outlier_rate", "raw", "fewer", "more"),
     say(f"ctl_{tag}_w", word(c_ht[key], less, more))
     say(f"ctlag_d_{tag}", ci(c_ag[key]))
     say(f"ctlag_{tag}_w", word(c_ag[key], less, more))
-tail_helps = [k for k in ("outlier_rate", "outlier_rate_mc") if word(c_ht[k]) == "fewer"]
-say("ctl_verdict", "the heavy tail itself lowers the " + " and the ".join(
-    METRICS[k][0] for k in tail_helps) + " beyond what the fine-tune does"
-    if tail_helps else "no outlier advantage of the heavy tail over the same fine-tune "
-    "with Gaussian noise is resolved: the fine-tune alone accounts for it")
+tail_helps = [k for k in ("outlier_rate", "outlier_rate_mc")
+              if word(c_ht[k]) == "fewer"]
+verdict = ("no outlier advantage of the heavy tail over the same fine-tune with "
+           "Gaussian noise is resolved: the fine-tune alone accounts for it")
+if tail_helps:
+    verdict = ("at the same weight the heavy tail lowers the "
+               + " and the ".join({"outlier_rate": "raw",
+                                   "outlier_rate_mc": "mass-corrected"}[k]
+                                  for k in tail_helps)
+               + " outlier rate beyond what the fine-tune does")
+    if word(c_ht["recall"], "lower", "higher") == "lower":
+        verdict += (", but it also lowers recall, so part of this may be stronger "
+                    "guidance rather than a better direction; a comparison at "
+                    "matched recall would separate the two")
+say("ctl_verdict", verdict)
 span = lambda m: (min(avg(r, "recall") for r in select[m].values()) < recall_floor
                  <= max(avg(r, "recall") for r in select[m].values()))
 say("no_span", names([m for m in METHODS if not span(m)]))
