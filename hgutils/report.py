@@ -74,7 +74,8 @@ def say(name: str, value, fmt: str = "{:.3f}"):
 
     The value is formatted here (`fmt`, or str for text), so the record holds exactly what the
     page shows and a rerun with other parameters re-words the text instead of contradicting it.
-    Outside a notebook kernel (plain python) nothing is displayed. Returns the formatted text."""
+    Outside a notebook kernel (plain python) nothing is displayed. Returns None, so that a cell
+    ending in a `say` call shows no output."""
     if isinstance(value, str):
         text = value
     else:
@@ -84,4 +85,3 @@ def say(name: str, value, fmt: str = "{:.3f}"):
         text = fmt.format(v)
     from myst_nb import glue
     glue(name, text, display=False)
-    return text

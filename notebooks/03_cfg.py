@@ -526,7 +526,8 @@ say("topbr_true_pct", mean(true_res, "top_branches"), "{:.0%}")
 for w in (6, 8):
     say_at(f"topbr{w}", learned, w, "top_branches")
 say("onleaf_true", mean(true_res, "on_leaves"))
-say_at("onleaf4", learned, 4, "on_leaves"), say_at("onleaf8", learned, 8, "on_leaves")
+say_at("onleaf4", learned, 4, "on_leaves")
+say_at("onleaf8", learned, 8, "on_leaves")
 
 # %% [markdown]
 # **The pathology in numbers.** The presentation's "samples are concentrated on specific
@@ -587,7 +588,8 @@ say_at("axis1", learned, 1, "axis"), say_at("axis8", learned, 8, "axis")
 say("oal_true", mean(true_res, "outliers_at_leaves"))
 say("axis_true", mean(true_res, "axis"))
 say("leak_max", max(mean(learned[w][1], "leakage") for w in ws if w > 1))
-say_at("leak1", learned, 1, "leakage"), say("leak_true", mean(true_res, "leakage"))
+say_at("leak1", learned, 1, "leakage")
+say("leak_true", mean(true_res, "leakage"))
 
 # %% [markdown]
 # **Where the outliers go.** Out along the axis and past the tips. The share of outliers whose
