@@ -6,15 +6,16 @@ import math
 import torch
 
 
-def check_points(x, name: str = "x", dim: int = 2) -> torch.Tensor:
-    """Return `x` as a float tensor of shape [N, dim]; raise ValueError otherwise."""
+def check_points(x, name: str = "x", dim: int = 2, finite: bool = True) -> torch.Tensor:
+    """Return `x` as a float tensor of shape [N, dim]; raise ValueError otherwise. With
+    finite=False, NaN and inf rows are allowed (samples of a sampler that may diverge)."""
     if not isinstance(x, torch.Tensor):
         raise ValueError(f"{name} must be a float torch.Tensor of shape [N, {dim}], got {type(x).__name__}")
     if x.ndim != 2 or x.shape[1] != dim:
         raise ValueError(f"{name} must have shape [N, {dim}], got {list(x.shape)}")
     if not x.is_floating_point():
         raise ValueError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
-    if not torch.isfinite(x).all():
+    if finite and not torch.isfinite(x).all():
         raise ValueError(f"{name} must be finite (no NaN or inf)")
     return x
 

@@ -65,23 +65,20 @@ def outlier_rate(x: torch.Tensor, tree, reference: torch.Tensor, mass: float = 0
     return float(outlier_mask(x, tree, level).double().mean())
 
 
-def _rows(x, name: str = "x") -> torch.Tensor:
-    """x as a float tensor of shape [N, 2], non-finite rows allowed (a sampler may diverge)."""
-    if not isinstance(x, torch.Tensor) or x.ndim != 2 or x.shape[1] != 2 or not x.is_floating_point():
-        shape = list(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-        raise ValueError(f"{name} must be a float torch.Tensor of shape [N, 2], got {shape}")
-    return x
+def _logp_rows(x: torch.Tensor, tree):
+    """log p_data of each sample, −inf for a non-finite one, and the mask of finite rows."""
+    x = check_points(x, finite=False)
+    ok = torch.isfinite(x).all(1)
+    lp = torch.full((len(x),), -math.inf, dtype=torch.float64)
+    if ok.any():
+        lp[ok] = tree.logp(x[ok]).double()
+    return lp, ok
 
 
 def outlier_mask(x: torch.Tensor, tree, level: float) -> torch.Tensor:
     """[N] bool: samples below the log-density `level`; a non-finite sample or log density is an
     outlier (a diverging sampler must not look better)."""
-    x = _rows(x)
-    ok = torch.isfinite(x).all(1)
-    lp = torch.full((len(x),), -math.inf, dtype=torch.float64)
-    if ok.any():
-        lp[ok] = tree.logp(x[ok]).double()
-    return ~(lp >= level)
+    return ~(_logp_rows(x, tree)[0] >= level)
 
 
 def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, n_dirs: int = 128) -> float:
@@ -116,16 +113,6 @@ def _kth_nn_radius(a: torch.Tensor, k: int, chunk: int = 2048) -> torch.Tensor:
     return torch.cat(out)
 
 
-def _precision_recall(x: torch.Tensor, ref: torch.Tensor, r_ref: torch.Tensor, r_x: torch.Tensor, chunk: int = 2048):
-    """Shares of x inside the balls (ref, r_ref) and of ref inside the balls (x, r_x); one distance matrix serves both."""
-    inside, covered = [], torch.zeros(len(ref), dtype=torch.bool)
-    for xc, rc in zip(x.split(chunk), r_x.split(chunk)):
-        d = torch.cdist(xc, ref)                                                  # [n, M]
-        inside.append((d <= r_ref[None]).any(1))                                  # sample inside the true manifold
-        covered |= (d <= rc[:, None]).any(0)                                      # true point inside the samples' manifold
-    return float(torch.cat(inside).double().mean()), float(covered.double().mean())
-
-
 def knn_radii(points: torch.Tensor, k: int = 3) -> torch.Tensor:
     """Each point's distance to its k-th nearest neighbour in the set (the k-NN manifold's radii): [N]."""
     points = check_points(points, "points").float()
@@ -145,8 +132,8 @@ def precision_recall(x: torch.Tensor, reference: torch.Tensor, k: int = 3) -> di
     k = check_int(k, "k", 1)
     if len(x) <= k or len(ref) <= k:
         raise ValueError(f"x and reference need more than k = {k} points")
-    precision, recall = _precision_recall(x, ref, _kth_nn_radius(ref, k), _kth_nn_radius(x, k))
-    return {"precision": precision, "recall": recall}
+    c = _knn_counts(x, ref, _kth_nn_radius(ref, k), k)
+    return {"precision": c["inside"] / len(x), "recall": c["recall"]}
 
 
 def branch_of(x: torch.Tensor, tree) -> torch.Tensor:
@@ -298,14 +285,9 @@ class ReferenceSet:
         return self._ref_cache[m]
 
     def __call__(self, x: torch.Tensor) -> dict:
-        x = _rows(x)
-        n = len(x)
-        ok = torch.isfinite(x).all(1)
-        xf = x[ok]
+        lp, ok = _logp_rows(x, self.tree)
+        n, xf = len(x), x[ok]
         nf = len(xf)
-        lp = torch.full((n,), -math.inf, dtype=torch.float64)
-        if nf:
-            lp[ok] = self.tree.logp(xf).double()
         outlier = ~(lp >= self.level)
         ref, radii = self._ref_for(n)
         knn = _knn_counts(xf.float(), ref, radii, self.k) if nf > self.k else None

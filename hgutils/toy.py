@@ -99,7 +99,6 @@ def _genlaguerre_gamma(nu: float, n: int):
 
 MAX_KAPPA_NODES = 256
 NU_LAGUERRE = 1e3     # from here on κ is so close to 1 that Gauss–Laguerre (64 nodes) is used
-NU_MIN = 1.0          # the κ quadrature is verified from the Cauchy tail (ν = 1) up
 KAPPA_TAIL = 14.0     # the grid reaches e^{-KAPPA_TAIL} below each point's integrand peak
 KAPPA_STEP = 1.0      # step in ln κ: KAPPA_STEP / √(a+1), at most 0.65
 KAPPA_TOP = 1e-8      # the grid ends at the Gamma's 1 − KAPPA_TOP quantile
@@ -462,3 +461,19 @@ def dense_logp_and_score(t: Tree, x, sigma):
     logp = torch.logsumexp(logw, -1)
     w = torch.softmax(logw, -1)
     return logp, -torch.einsum("nk,nki->ni", w, z)
+
+
+def fine_student_logp_and_score(t: Tree, x, sigma, nu: float):
+    """The Student-t mixture on one wide, fine grid in ln κ, in float64: the accuracy reference of
+    the per-point rule, for benchmarks and tests only (u from −40 to the Gamma's 1 − 1e-15
+    quantile, step 0.25/√(a+1), exact trapezoid weights)."""
+    from scipy.special import gammaincinv
+
+    x = check_points(x).double()
+    s = check_sigma(sigma, x.shape[0], dtype=torch.float64)
+    a = check_nu(nu) / 2
+    u = torch.arange(-40.0, math.log(gammaincinv(a, 1 - 1e-15) / a), 0.25 / math.sqrt(a + 1),
+                     dtype=torch.float64)
+    logw = a * math.log(a) - math.lgamma(a) + a * u - a * u.exp() + math.log(float(u[1] - u[0]))
+    n = len(x)
+    return t._mixture(x, s, u.exp()[:, None].expand(-1, n), logw[:, None].expand(-1, n), True, 8192)

@@ -60,20 +60,6 @@ def _batch_rule(tree, nu, x, s):
     return tree._mixture(x, s, torch.tensor(np.exp(u))[:, None].expand(-1, len(x)), logw, True, 8192)
 
 
-def _fine_rule(tree, nu, x, s):
-    """The κ mixture on one wide, fine grid in float64 (the accuracy reference)."""
-    import math
-
-    from scipy.special import gammaincinv
-    a = nu / 2
-    u = torch.arange(-40.0, math.log(gammaincinv(a, 1 - 1e-15) / a), 0.25 / math.sqrt(a + 1),
-                     dtype=torch.float64)
-    logw = a * math.log(a) - math.lgamma(a) + a * u - a * u.exp() + math.log(float(u[1] - u[0]))
-    n = len(x)
-    return tree._mixture(x.double(), s.double(), u.exp()[:, None].expand(-1, n),
-                         logw[:, None].expand(-1, n), True, 8192)
-
-
 def bench_student():
     from hgutils import toy
     tree = toy.tree("A")
@@ -85,7 +71,7 @@ def bench_student():
         x = tree.sample(4096, sigma, nu=nu, generator=gen)
         new = best_of(lambda: tree.logp_and_score(x, sigma, nu=nu), 3)
         old = best_of(lambda: _batch_rule(tree, nu, x, sigma), 3)
-        lp0, sc0 = _fine_rule(tree, nu, x, sigma)
+        lp0, sc0 = toy.fine_student_logp_and_score(tree, x, sigma, nu)
         for name, (lp, sc) in (("per-point grids", tree.logp_and_score(x, sigma, nu=nu)),
                                ("batch grid (before)", _batch_rule(tree, nu, x, sigma))):
             err_lp = float((lp.double() - lp0).abs().max())

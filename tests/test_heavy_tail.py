@@ -9,7 +9,7 @@ import torch
 
 from hgutils import guidance, metrics, samplers, toy, train
 from hgutils.guidance import GuidedDenoiser, heavy_tail, sigma_scaling
-from helpers import F64, random_toynet
+from helpers import random_toynet
 
 
 def _points(sigma, n=512, seed=0):
@@ -190,18 +190,6 @@ def test_student_t_value_of_a_point_does_not_depend_on_the_batch():
     assert torch.allclose(alone, mixed, rtol=0, atol=1e-6)
 
 
-def _fine_student(t, x, s, nu):
-    """The κ mixture on one wide, fine grid in float64 (e^{-30} tails, step 0.25/√(a+1))."""
-    from scipy.special import gammaincinv
-    a = nu / 2
-    u_hi = math.log(gammaincinv(a, 1 - 1e-15) / a)
-    u = torch.arange(-40.0, u_hi, 0.25 / math.sqrt(a + 1), dtype=F64)
-    logw = a * math.log(a) - math.lgamma(a) + a * u - a * u.exp() + math.log(float(u[1] - u[0]))
-    n = len(x)
-    return t._mixture(x.double(), s.double(), u.exp()[:, None].expand(-1, n),
-                      logw[:, None].expand(-1, n), True, 8192)
-
-
 @pytest.mark.parametrize("nu", [1.0, 3.0, 10.0])
 def test_student_t_rule_meets_float32_accuracy(nu):
     t = toy.tree("A")
@@ -210,6 +198,6 @@ def test_student_t_rule_meets_float32_accuracy(nu):
     x = torch.cat([t.sample(128, s, nu=nu, generator=g) for s in sig])
     s = torch.cat([torch.full((128,), s) for s in sig])
     lp, sc = t.logp_and_score(x, s, nu=nu)                                    # float32, the rule
-    lp0, sc0 = _fine_student(t, x, s, nu)
+    lp0, sc0 = toy.fine_student_logp_and_score(t, x, s, nu)
     assert (lp.double() - lp0).abs().max() < 1e-4
     assert ((sc.double() - sc0).square().sum() / sc0.square().sum()).sqrt() < 1e-4
