@@ -37,22 +37,80 @@ def evaluate(denoiser, tree, reference, sigmas, sampler: str = "heun", seeds=(0,
     return out
 
 
+class Networks:
+    """The learned networks of one training seed, each trained (or loaded) on first use.
+
+    Every network of the autoguidance paper's protocol is trained with this seed — the main model,
+    the autoguide, CFG's unconditional model — and so are the heavy-tail guides fine-tuned from
+    this seed's main model (`heavy_tail(ν)`; ν = ∞ is the Gaussian fine-tune, their control).
+    Seed 0 is the networks of chapters 2–8."""
+
+    def __init__(self, seed: int = 0):
+        self.seed = check_int(seed, "seed", 0)
+        self._nets: dict = {}
+
+    def config(self, name: str, nu: float | None = None):
+        """The training config of network `name` ('main', 'autoguide', 'uncond', 'heavy_tail')."""
+        import dataclasses
+
+        from . import train
+        base = {"main": train.MAIN, "autoguide": train.AUTOGUIDE, "uncond": train.UNCOND,
+                "heavy_tail": train.MAIN}
+        if name not in base:
+            raise ValueError(f"name must be one of {sorted(base)}, got {name!r}")
+        cfg = dataclasses.replace(base[name], seed=self.seed)
+        return train.heavy_tail_config(nu, base=cfg) if name == "heavy_tail" else cfg
+
+    def _get(self, name, nu=None):
+        from . import train
+        key = (name, nu)
+        if key not in self._nets:
+            self._nets[key] = train.load_or_train(self.config(name, nu))
+        return self._nets[key]
+
+    main = property(lambda self: self._get("main"), doc="the main model (4×64, class A)")
+    autoguide = property(lambda self: self._get("autoguide"), doc="autoguidance's guide (4×32, 512 it.)")
+    uncond = property(lambda self: self._get("uncond"), doc="CFG's unconditional model (4×32, A and B)")
+
+    def heavy_tail(self, nu: float):
+        """The main model of this seed fine-tuned with Student-t noise of ν degrees of freedom."""
+        return self._get("heavy_tail", float(nu))
+
+    def __repr__(self):
+        return f"Networks(seed={self.seed})"
+
+
 class ToySetup:
     """What every guidance chapter starts from: the class-A tree, the two-class tree, true
     class-A samples, the reference models of the autoguidance paper's protocol (trained on
-    first use, then cached) and the reference sampler grid (32 Heun steps, σ from 5 to 0.002)."""
+    first use, then cached) and the reference sampler grid (32 Heun steps, σ from 5 to 0.002).
+
+    training_seeds: the seeds of the networks (`nets`, one `Networks` each; trained when first
+    used). `main`, `autoguide` and `uncond` are those of the first seed."""
 
     def __init__(self, n_reference: int = 8192, seed: int = 12345, steps: int = 32,
-                 sigma_min: float = 0.002, sigma_max: float = 5.0):
-        from . import toy, train
+                 sigma_min: float = 0.002, sigma_max: float = 5.0, training_seeds=(0,)):
+        from . import toy
         from .samplers import karras_sigmas
         self.tree, self.tree_ab = toy.tree("A"), toy.tree("AB")
         self.reference = self.tree.sample(n_reference, generator=torch.Generator().manual_seed(seed))
-        self.main = train.load_or_train(train.MAIN)
-        self.autoguide = train.load_or_train(train.AUTOGUIDE)
-        self.uncond = train.load_or_train(train.UNCOND)
+        seeds = [check_int(s, "training_seeds[i]", 0) for s in training_seeds]
+        if not seeds or len(set(seeds)) != len(seeds):
+            raise ValueError(f"training_seeds must be distinct seeds >= 0, at least one, got {training_seeds!r}")
+        self._networks: dict = {}
+        self.nets = [self.networks(s) for s in seeds]
+        self.main = self.nets[0].main
+        self.autoguide = self.nets[0].autoguide
+        self.uncond = self.nets[0].uncond
         self.sigmas = karras_sigmas(steps, sigma_min, sigma_max)
         self.measure = metrics.ReferenceSet(self.tree, self.reference, self.tree_ab)
+
+    def networks(self, seed: int) -> Networks:
+        """The `Networks` of a training seed (one object per seed, so each network loads once)."""
+        seed = check_int(seed, "seed", 0)
+        if seed not in self._networks:
+            self._networks[seed] = Networks(seed)
+        return self._networks[seed]
 
     def metrics(self, x) -> dict:
         """All guidance metrics of samples x (class A is the target): `metrics.summarize_guidance`."""

@@ -101,19 +101,29 @@ class Cosine(Schedule):
 
 
 class PresentationCosine(Schedule):
-    """The presentation's w_t = ½·w_max·(1 + cos(π t/T)) with t counting down from T (first step) to 0,
-    applied to the guidance strength so that it rises from no guidance (w = 1) to w_max:
-    γ(p) = ½·(w_max − 1)·(1 − cos πp). (Same shape as `Cosine` with w_mean = (1 + w_max)/2.)"""
+    """The presentation's w_t = ½·w_max·(1 + cos(π t/T)), t counting down from T (first step) to 0.
+
+    Two readings. The default applies the shape to the guidance strength, so that it rises from
+    no guidance (w = 1) to w_max: γ(p) = ½·(w_max − 1)·(1 − cos πp) (the shape of `Cosine` with
+    w_mean = (1 + w_max)/2). ``literal=True`` takes the formula as the weight itself in this
+    study's (w − 1) convention: w(p) = ½·w_max·(1 − cos πp), which starts at w = 0 (the guided score
+    is then the guide's own) and stays below 1 — guidance away from the main model, toward the
+    guide — until 1 − cos πp = 2/w_max."""
     name = "presentation_cosine"
 
-    def __init__(self, w_max: float):
+    def __init__(self, w_max: float, literal: bool = False):
         self.w_max = _check_w(w_max, "w_max")
+        if not isinstance(literal, bool):
+            raise ValueError(f"literal must be True or False, got {literal!r}")
+        self.literal = literal
 
     def __call__(self, progress, sigma):
-        return 1 + 0.5 * (self.w_max - 1) * (1 - math.cos(math.pi * progress))
+        rise = 0.5 * (1 - math.cos(math.pi * progress))                # 0 → 1
+        return self.w_max * rise if self.literal else 1 + (self.w_max - 1) * rise
 
     def __repr__(self):
-        return f"PresentationCosine(w_max={self.w_max:g})"
+        lit = ", literal=True" if self.literal else ""
+        return f"PresentationCosine(w_max={self.w_max:g}{lit})"
 
 
 class Interval(Schedule):

@@ -193,3 +193,32 @@ def style_legend(ax, styles: dict, colors: dict, **kw):
     handles += [Line2D([], [], color=c, marker="o", ms=3, label=name) for name, c in colors.items()]
     ax.legend(handles=handles, **kw)
 
+
+
+METHOD_COLORS = CYCLE + ["#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
+
+
+def tradeoff(ax, curves: dict, chosen: dict, kx: str, ky: str, refs: dict | None = None):
+    """One trade-off plane of the results: for each method, its candidates' means (small points
+    joined in knob order) and its chosen setting (marker, ± one std); `refs` adds reference
+    points ('no guidance': a black square, 'true samples': a grey star).
+
+    curves: {method: [{metric: [values]} per candidate]}; chosen: {method: {metric: [values]}};
+    kx, ky: the metrics on the axes (labels from hgutils.metrics.METRICS)."""
+    from .metrics import METRICS
+    from .report import mean_std
+    avg = lambda r, k: mean_std(r[k])[0]
+    for i, meth in enumerate(curves):
+        c = METHOD_COLORS[i % len(METHOD_COLORS)]
+        pts = [(avg(r, kx), avg(r, ky)) for r in curves[meth]]
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], ".-", ms=4, lw=0.6, alpha=0.6,
+                color=c)
+        if meth in chosen:
+            (mx, sx), (my, sy) = mean_std(chosen[meth][kx]), mean_std(chosen[meth][ky])
+            ax.errorbar(mx, my, xerr=sx, yerr=sy, fmt="o", ms=5, color=c, label=meth)
+    for name, r in (refs or {}).items():
+        star = name == "true samples"
+        ax.plot(avg(r, kx), avg(r, ky), "*" if star else "s", ms=8,
+                color=COLORS["truth"] if star else "k", label=name)
+    ax.set_xlabel(METRICS[kx][0]), ax.set_ylabel(METRICS[ky][0])
+    return ax

@@ -72,6 +72,8 @@ oracle_w_list = [2, 3]    # weights of the exact-main experiment
 n_samples = 4096          # samples per run (sweep)
 n_oracle = 2048           # samples per run (exact-main experiment: the oracle is slow)
 seeds = 3                 # runs (seeds 0, 1, …) behind every mean ± std
+training_seeds = 3        # training seeds of the networks in the seed-spread section
+n_spread = 2048           # samples per run of the seed-spread section
 sigma_view = 0.05         # noise level of the density and score pictures
 
 # %% tags=["hide-input"]
@@ -84,6 +86,8 @@ w_cfg = check_float(w_cfg, "w_cfg", 0)
 n_samples = check_int(n_samples, "n_samples", 16)
 n_oracle = check_int(n_oracle, "n_oracle", 16)
 seeds = check_int(seeds, "seeds", 1)
+training_seeds = check_int(training_seeds, "training_seeds", 2)
+n_spread = check_int(n_spread, "n_spread", 16)
 sigma_view = check_float(sigma_view, "sigma_view", 0, 5.0, low_open=True)
 
 # %% tags=["hide-input"]
@@ -91,7 +95,8 @@ import torch
 
 from hgutils import experiments, plots
 from hgutils.guidance import GuidedDenoiser
-from hgutils.report import Table, mean_std, pm
+from hgutils.report import Table, mean_std, pm, say
+from hgutils.runs import Runs, interval_text, word
 
 # small batches: a second thread buys little and suffers most on a shared CPU
 torch.set_num_threads(1)
@@ -275,9 +280,9 @@ corr
 #
 # Both methods over the same weights, 3 seeds × 4096 samples each, the same start points for every
 # method (seeds 0, 1, 2). $w = 1$ is the unguided main model, shared by both curves. The floor is what
-# fresh true samples score. These are sampling seeds: the ± everywhere in this chapter is the spread
-# over them only. The autoguide, like the main model, is one training run (training seed 0); its
-# training seed is not varied here, so how much the numbers move with it is not measured.
+# fresh true samples score. These are sampling seeds: the ± in this chapter is the spread over them only.
+# The autoguide, like the main model, is one training run (training seed 0); the section after
+# the sweep measures how much its training seed moves the numbers.
 
 # %%
 def run(main, guide, w, n, seeds=seed_list):
@@ -387,6 +392,75 @@ _ = ax.legend(fontsize=7, ncols=2)
 Table(["bin"] + ["true mass"] + list(shares),
       [(l, f"{t:.3f}", *(f"{v[i]:.3f}" for v in shares.values()))
        for i, (l, t) in enumerate(zip(labels, true_share))])
+
+# %% [markdown]
+# ## How much the guide's training seed moves it
+#
+# Everything above uses one training run of each network (training seed 0). Train the autoguide
+# again with seeds 1, 2, … (same recipe) and guide the *same* main model with each: the spread
+# across these rows is the luck of training the guide alone. The second block trains the main
+# model and its autoguide together with each seed, and CFG's unconditional model with it too:
+# the spread a method's number has when the whole experiment is rerun. Sampling seeds
+# 0, 1, … (`seeds`), `n_spread` samples per run, mean over the sampling seeds per row.
+
+# %%
+spread = Runs(S, n_spread, sampling_seeds=seed_list,
+              training_seeds=range(training_seeds))
+w_lo = min(w for w in ws_ag if w > 1)                # the sweep's smallest guided weight
+SPREAD_W = sorted({w_lo, w_autoguide})
+for w in SPREAD_W:
+    spread.run(("guide", w), lambda nets, w=w: GuidedDenoiser(S.main, nets.autoguide, w))
+    spread.run(("both", w), lambda nets, w=w: GuidedDenoiser(nets.main, nets.autoguide, w))
+spread.run(("cfg", w_cfg), lambda nets: GuidedDenoiser(nets.main, nets.uncond, w_cfg))
+spread.run(("none", 1.0), lambda nets: nets.main.denoise)
+t_seeds = spread.training_seeds
+cols = [f"outliers, AG w = {w:g}" for w in SPREAD_W] + [f"recall, AG w = {w_autoguide:g}"]
+seed_tab = Table(["training seed", "networks"] + cols
+                 + ["outliers, no guidance", f"outliers, CFG w = {w_cfg:g}"],
+                 title=f"per training seed: mean over {seeds} sampling seeds × "
+                       f"{n_spread} samples")
+for i, t in enumerate(t_seeds):
+    o = lambda key: f"{spread.seed_means(key, 'outlier_rate')[i]:.3f}"
+    seed_tab.add(t, "autoguide only (main: seed 0)", *(o(("guide", w)) for w in SPREAD_W),
+                 f"{spread.seed_means(('guide', w_autoguide), 'recall')[i]:.3f}",
+                 f"{spread.seed_means(('none', 1.0), 'outlier_rate')[0]:.3f}", "")
+for i, t in enumerate(t_seeds):
+    o = lambda key: f"{spread.seed_means(key, 'outlier_rate')[i]:.3f}"
+    seed_tab.add(t, "main, autoguide, uncond.", *(o(("both", w)) for w in SPREAD_W),
+                 f"{spread.seed_means(('both', w_autoguide), 'recall')[i]:.3f}",
+                 o(("none", 1.0)), o(("cfg", w_cfg)))
+seed_tab
+
+# %% tags=["hide-input"]
+g3 = spread.seed_means(("guide", w_autoguide), "outlier_rate")
+say("sp_lo", float(g3.min()))
+say("sp_hi", float(g3.max()))
+say("sp_seed0_rank", f"{1 + int((g3 < g3[0]).sum())} of {len(g3)}")
+say("sp_w", w_autoguide, "{:g}")
+b3 = spread.seed_means(("both", w_autoguide), "outlier_rate")
+say("sp_both_lo", float(b3.min()))
+say("sp_both_hi", float(b3.max()))
+# CFG at its reference weight against autoguidance, paired over whole-experiment seeds
+d = spread.paired(("both", w_autoguide), ("cfg", w_cfg), "outlier_rate")
+say("sp_d", interval_text(d))
+say("sp_d_w", word(d))
+say("sp_n", str(len(t_seeds)))
+say("sp_wcfg", w_cfg, "{:g}")
+# the sweep's gap between the two methods at these weights (seed 0, above)
+say("sp_gap", mean_std(sweep["CFG"][w_cfg]["outlier_rate"])[0]
+    - mean_std(sweep["autoguidance"][w_autoguide]["outlier_rate"])[0])
+
+# %% [markdown]
+# With the main model fixed, the autoguide's training seed alone moves the outlier rate at
+# $w$ = {glue:text}`sp_w` from {glue:text}`sp_lo` to {glue:text}`sp_hi`; the guide of training
+# seed 0, behind every other number in this chapter and in chapter 8, ranks {glue:text}`sp_seed0_rank` (1 = fewest outliers). Retraining the whole
+# experiment moves it from {glue:text}`sp_both_lo` to {glue:text}`sp_both_hi`. Set against this,
+# the gap between CFG at w = {glue:text}`sp_wcfg` and autoguidance at w = {glue:text}`sp_w` in
+# the sweep above
+# ({glue:text}`sp_gap`, one training seed) is read as a single draw: paired over the
+# {glue:text}`sp_n` whole-experiment seeds, autoguidance has {glue:text}`sp_d` outliers against
+# CFG (95% interval over training seeds): {glue:text}`sp_d_w`. Chapter 9 compares every method
+# this way.
 
 # %% [markdown]
 # ## Correction or sharpening? Guidance on the exact model

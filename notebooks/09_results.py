@@ -36,10 +36,11 @@
 # highest-recall candidate is taken and flagged. Every guided method gets the same number of
 # candidates (`grid_size`), evenly spaced over the range where its recall crosses the floor in
 # chapters 3–8; the ranges were set with those chapters' results in view, so they are not blind.
-# Settings are **chosen on selection seeds** (0, 1, …, `selection_seeds` − 1, with `n_select`
-# samples each, by the mean over those seeds) and **reported on fresh seeds** (`seed_offset`,
-# `seed_offset` + 1, …, `n_samples` samples each), so the luck of the selection runs does not
-# flatter the winner; whether a setting meets the floor is judged again on the fresh seeds.
+# Settings are **chosen on selection runs** (every training seed, with sampling seeds 0, 1, …,
+# `selection_seeds` − 1; the mean over those runs) and **reported on fresh runs** (the same
+# networks, with sampling seeds `seed_offset`, `seed_offset` + 1, …), so the luck of the selection
+# runs does not flatter the winner; whether a setting meets the floor is judged again on the fresh
+# runs. Both use `n_samples` samples per run.
 
 # %% tags=["remove-cell"]
 # Colab setup: clone and install this repository (does nothing elsewhere)
@@ -68,17 +69,17 @@ if "google.colab" in sys.modules:
 # the criterion: lowest outlier rate among settings with mean recall >= recall_floor
 recall_floor = 0.90
 grid_size = 4           # candidates per guided method, evenly spaced over its range
-selection_seeds = 3     # settings are chosen on seeds 0, 1, …, selection_seeds - 1
-# samples per selection run: k-NN recall depends on the sample count, so that the floor
-# means the same on both, the default is the reported runs' n_samples
-n_select = 4096
-seeds = 5               # fresh seeds behind every reported mean ± std
-# the reported runs use seeds seed_offset, seed_offset + 1, …
+training_seeds = 3      # every network is trained with seeds 0, 1, …, training_seeds - 1
+selection_seeds = 1     # sampling seeds 0, 1, … per training seed that choose the settings
+seeds = 2               # fresh sampling seeds per training seed behind every reported number
+# the reported runs use sampling seeds seed_offset, seed_offset + 1, …
 seed_offset = 100
-n_samples = 4096        # samples per reported run
-n_oracle = 512          # samples per run, exact Student-t guide (~50 mixtures per call)
-oracle_seeds = 5        # fresh seeds of the exact-guide row
+# samples per run; the selection runs use the same number, since k-NN recall depends on
+# it and the floor must mean the same on both
+n_samples = 2048
+n_oracle = 1024         # samples per run, exact Student-t guide (~50 mixtures per call)
 matched_recalls = [0.90, 0.95]   # recalls at which outlier rates are compared
+matched_tvs = [0.03, 0.05]       # branch TVs at which outlier rates are compared
 # where the table's numbers are written (relative to this notebook)
 results_path = "data/toy_results.json"
 
@@ -87,9 +88,9 @@ from hgutils.params import check_float, check_float_list, check_int
 
 recall_floor = check_float(recall_floor, "recall_floor", 0, 1)
 grid_size = check_int(grid_size, "grid_size", 2)
+training_seeds = check_int(training_seeds, "training_seeds", 2)  # intervals over them
 selection_seeds = check_int(selection_seeds, "selection_seeds", 1)
-n_select = check_int(n_select, "n_select", 16)
-seeds = check_int(seeds, "seeds", 2)     # a t-interval needs two seeds at least
+seeds = check_int(seeds, "seeds", 1)
 seed_offset = check_int(seed_offset, "seed_offset", 1)
 if seed_offset < selection_seeds:
     raise ValueError(f"seed_offset must be >= selection_seeds = {selection_seeds} so "
@@ -97,10 +98,12 @@ if seed_offset < selection_seeds:
                      f"got {seed_offset}")
 n_samples = check_int(n_samples, "n_samples", 16)
 n_oracle = check_int(n_oracle, "n_oracle", 16)
-oracle_seeds = check_int(oracle_seeds, "oracle_seeds", 2)
 matched_recalls = check_float_list(matched_recalls, "matched_recalls", 0)
 if max(matched_recalls) > 1:
     raise ValueError(f"matched_recalls must lie in [0, 1], got {matched_recalls}")
+matched_tvs = check_float_list(matched_tvs, "matched_tvs", 0)
+if max(matched_tvs) > 1:
+    raise ValueError(f"matched_tvs must lie in [0, 1], got {matched_tvs}")
 if not isinstance(results_path, str) or not results_path.endswith(".json"):
     raise ValueError(f"results_path must be a path ending in .json, "
                      f"got {results_path!r}")
@@ -115,111 +118,85 @@ import torch
 from IPython.display import Markdown, display
 from scipy import stats
 
-from hgutils import experiments, plots, toy, train
-from hgutils.guidance import (Cosine, GuidedDenoiser, Interval, Linear,
-                              PresentationCosine, heavy_tail, sigma_scaling)
+from hgutils import experiments, plots, toy
+from hgutils.guidance import GuidedDenoiser, heavy_tail
+from hgutils.methods import HT_NU, METHODS, grid
 from hgutils.metrics import METRICS
 from hgutils.nets import forward_macs
 from hgutils.report import Table, mean_std, pm, say
+from hgutils.runs import Runs, interval_text, word
 from hgutils.samplers import CountingScore
 
 # small batches: a second thread buys little and suffers most on a shared CPU
 torch.set_num_threads(1)
-S = experiments.ToySetup()
-HT_NU = 10.0                                  # heavy-tail guidance: the tail order held
-HT = {HT_NU: train.load_or_train(train.heavy_tail_config(HT_NU))}  # chapter 6's guide
-G = lambda guide, w, **kw: GuidedDenoiser(S.main, guide, w, **kw)
+S = experiments.ToySetup(training_seeds=range(training_seeds))
 
 # %% [markdown]
 # ## The candidates
 #
-# Each guided method gets `grid_size` candidates evenly spaced over one knob, between the two ends
-# listed in `RANGES` below; each range spans the setting where the method's recall crosses the floor
-# in chapters 3–8 (more guidance only lowers recall further). Methods with two knobs vary one along
-# a line and hold the other: heavy-tail guidance varies $w$ at $\nu$ = `HT_NU`, sigma scaling varies
-# $k$ at $w = 3$, with the cosine schedule at $w_\text{max} = 3$; the held knob is not searched here.
-# Interval CFG applies CFG only for σ ∈ (0, 0.1]. Schedules follow the sampler's progress over the
-# 32 steps (`sigmas=S.sigmas`).
+# The methods and their knobs come from one registry, `hgutils.methods.METHODS` (a new method is
+# one entry there). Each guided method gets `grid_size` candidates evenly spaced over one knob,
+# between the two ends of its `span`; each span covers the setting where the method's recall
+# crosses the floor in chapters 3–8 (more guidance only lowers recall further). Methods with two
+# knobs vary one along a line and hold the other: heavy-tail guidance varies $w$ at
+# $\nu$ = `HT_NU`, sigma scaling varies $k$ at $w = 3$, with the cosine schedule at
+# $w_\text{max} = 3$; the held knob is not searched here. Interval CFG applies CFG only for
+# σ ∈ (0, 0.1]. Schedules follow the sampler's progress over the 32 steps.
+#
+# **Training seeds.** Every network is trained `training_seeds` times, with seeds 0, 1, …: the
+# main model, CFG's unconditional model, the autoguide and the heavy-tail guides (each a fine-tune
+# of the main model of its own seed). A run is one training seed and one sampling seed: that
+# seed's networks, started from that seed's noise. Every method is run on every training seed
+# with the same start noise, so two methods can be compared pair by pair.
 
 # %%
-# method → (first, last) value of the knob it varies
-RANGES = {"CFG": (1.15, 1.6), "CFG + linear": (1.1, 1.4), "CFG + cosine": (1.1, 1.4),
-          "interval CFG": (1.25, 2.0), "autoguidance": (1.25, 2.0),
-          "heavy tail (learned)": (1.5, 2.4), "sigma scaling": (1.02, 1.08),
-          "sigma scaling + cosine": (1.04, 1.10)}
-grid = {m: [round(float(v), 4) for v in np.linspace(lo, hi, grid_size)]
-        for m, (lo, hi) in RANGES.items()}
-CANDIDATES = {
-    "no guidance": {"w = 1": lambda: S.main.denoise},
-    "CFG": {f"w = {w:g}": (lambda w=w: G(S.uncond, w)) for w in grid["CFG"]},
-    "CFG + linear": {f"w̄ = {w:g}": (lambda w=w: G(S.uncond, Linear(w),
-                                                  sigmas=S.sigmas))
-                     for w in grid["CFG + linear"]},
-    "CFG + cosine": {f"w̄ = {w:g}": (lambda w=w: G(S.uncond, Cosine(w),
-                                                  sigmas=S.sigmas))
-                     for w in grid["CFG + cosine"]},
-    "interval CFG": {f"w = {w:g}, σ ∈ (0, 0.1]":
-                     (lambda w=w: G(S.uncond, Interval(w, 0, 0.1)))
-                     for w in grid["interval CFG"]},
-    "autoguidance": {f"w = {w:g}": (lambda w=w: G(S.autoguide, w))
-                     for w in grid["autoguidance"]},
-    "heavy tail (learned)": {f"ν = {HT_NU:g}, w = {w:g}":
-                             (lambda w=w: heavy_tail(S.main, HT[HT_NU], w))
-                             for w in grid["heavy tail (learned)"]},
-    "sigma scaling": {f"k = {k:g}, w = 3": (lambda k=k: sigma_scaling(S.main, k, 3))
-                      for k in grid["sigma scaling"]},
-    "sigma scaling + cosine": {f"k = {k:g}, w_max = 3":
-                               (lambda k=k: sigma_scaling(
-                                   S.main, k, PresentationCosine(3), sigmas=S.sigmas))
-                               for k in grid["sigma scaling + cosine"]},
-}
-# candidate name → w of heavy-tail guidance (ν = HT_NU)
-HT_W = dict(zip(CANDIDATES["heavy tail (learned)"], grid["heavy tail (learned)"]))
-sizes = {m: len(c) for m, c in CANDIDATES.items() if m != "no guidance"}
+grids = {m: grid(m, grid_size) for m in METHODS}
+sizes = {m: len(g) for m, g in grids.items() if METHODS[m].span is not None}
 assert set(sizes.values()) == {grid_size}, sizes
-print(f"{sum(map(len, CANDIDATES.values()))} candidates: {grid_size} per guided "
-      f"method, 1 without guidance")
-
-# %%
-sel_seeds = list(range(selection_seeds))
-select = {m: {name: S.evaluate(make(), seeds=sel_seeds, n=n_select)
-              for name, make in cands.items()}
-          for m, cands in CANDIDATES.items()}
-avg = lambda r, k: mean_std(r[k])[0]           # mean over the seeds of one result
-# (candidate, qualifies) by the criterion, on the selection seeds' means
+build = lambda m, v: (lambda nets: METHODS[m].build(S, nets, v))
+select = Runs(S, n_samples, sampling_seeds=range(selection_seeds))
+for m, values in grids.items():
+    for v in values:
+        select.run((m, v), build(m, v))
+# (knob value, qualifies) by the criterion, on the means over all selection runs
 choose = experiments.best_setting
-chosen = {m: choose(r, recall_floor) for m, r in select.items()}
+cands = lambda m: {v: select[(m, v)] for v in grids[m]}
+chosen = {m: choose(cands(m), recall_floor) for m in METHODS}
+setting = lambda m: METHODS[m].setting(chosen[m][0])
 SEL_KEYS = ("outlier_rate", "outlier_rate_mc", "precision", "recall", "branch_tv",
             "leaves")
 sel = Table(["method", "candidate"] + [METRICS[k][0] for k in SEL_KEYS] + ["chosen"],
-            title=f"selection runs: mean over seeds 0–{selection_seeds - 1}, "
-                  f"{n_select} samples each")
-for m, res in select.items():
-    for name, r in res.items():
-        mark = (("✔" if chosen[m][1] else "✔ (below the floor)") if name == chosen[m][0]
+            title=f"selection runs: mean over training seeds 0–{training_seeds - 1} × "
+                  f"sampling seeds 0–{selection_seeds - 1}, {n_samples} samples each")
+for m, values in grids.items():
+    for v in values:
+        mark = (("✔" if chosen[m][1] else "✔ (below the floor)") if v == chosen[m][0]
                 else "")
-        sel.add(m, name, *(f"{avg(r, k):.3f}" for k in SEL_KEYS), mark)
+        sel.add(m, METHODS[m].setting(v),
+                *(f"{select.mean((m, v), k):.3f}" for k in SEL_KEYS), mark)
+print(f"{sum(sizes.values()) + 1} candidates: {grid_size} per guided method, 1 without "
+      f"guidance; {training_seeds} training seeds")
 sel
 
 # %% [markdown]
 # ## The tables
 #
-# Every method at its chosen setting, on `seeds` fresh seeds × `n_samples` samples. The exact
-# heavy-tailed guide is run at the learned guide's chosen setting with `n_oracle` samples (it is about
-# 50 times slower); the learned guide is rerun at that size beside it, since recall and leaves depend on
-# the number of samples. The metrics are split in two tables, fidelity (are the samples where the data
-# are?) and diversity (do they cover all of it?); **recall ≥ floor** is judged on the fresh seeds.
-# **Cost** is measured on one run: the network (or oracle) evaluations per
-# sample of the main model and of the guide — the guide is skipped wherever the weight is 1 — their
-# multiply-accumulates per sample (forward passes; the score's backward pass multiplies every network's
-# cost by the same factor) and whether the method needs a second trained model. The main model has
-# 16,640 weights, the unconditional model and the autoguide 4,224 each.
+# Every method at its chosen setting, on `training_seeds` training seeds × `seeds` fresh sampling
+# seeds × `n_samples` samples. The exact heavy-tailed guide is run at the learned guide's chosen
+# setting with `n_oracle` samples (it is about 50 times slower); the learned guide is rerun at that
+# size beside it, since recall and leaves depend on the number of samples. The metrics are split in
+# two tables, fidelity (are the samples where the data are?) and diversity (do they cover all of
+# it?); **recall ≥ floor** is judged on the fresh seeds. The ± is the standard deviation over all
+# runs (training × sampling seeds). **Cost** is measured on one run: the network (or oracle)
+# evaluations per sample of the main model and of the guide — the guide is skipped wherever the
+# weight is 1 — their multiply-accumulates per sample (forward passes; the score's backward pass
+# multiplies every network's cost by the same factor) and whether the method needs a second
+# trained model.
 
 # %%
-def cost(method, name, n=256):
+def cost(den, n=256):
     """(main, guide) evaluations per sample of one run of `n` samples, and the
     forward-pass MACs per sample."""
-    den = CANDIDATES[method][name]()
     if not isinstance(den, GuidedDenoiser):
         main = CountingScore(S.main)
         S.sample(lambda x, s: x + s ** 2 * main.score(x, s), n, seed=0)
@@ -233,57 +210,50 @@ def cost(method, name, n=256):
              + guide.points * forward_macs(den.guide)) / n)
 
 
-EXTRA = {"no guidance": "—", "CFG": "unconditional model",
-         "CFG + linear": "unconditional model",
-         "CFG + cosine": "unconditional model", "interval CFG": "unconditional model",
-         "autoguidance": "smaller, shorter-trained model",
-         "heavy tail (learned)": "fine-tuned model per ν",
-         "heavy tail (exact)": "exact p₀ (toy only)", "sigma scaling": "none",
-         "sigma scaling + cosine": "none"}
 fresh = [seed_offset + i for i in range(seeds)]
-final, costs = {}, {}
-for m, (name, _) in chosen.items():
-    final[m] = S.evaluate(CANDIDATES[m][name](), seeds=fresh, n=n_samples)
-    costs[m] = cost(m, name)
-floor = S.floor(fresh, n_samples)
-ht_w = HT_W[chosen["heavy tail (learned)"][0]]
-oracle_fresh = [seed_offset + i for i in range(oracle_seeds)]
-for m, guide in (("heavy tail (exact)", toy.StudentT(S.tree, HT_NU)),
-                 ("heavy tail (learned), same size", HT[HT_NU])):
-    final[m] = S.evaluate(heavy_tail(S.main, guide, ht_w), seeds=oracle_fresh,
-                          n=n_oracle)
-# the rows run at n_oracle samples
-SMALL = ("heavy tail (exact)", "heavy tail (learned), same size")
-for m in SMALL:                   # same setting and network cost as the learned row
-    chosen[m], costs[m] = chosen["heavy tail (learned)"], costs["heavy tail (learned)"]
-EXTRA["heavy tail (learned), same size"] = EXTRA["heavy tail (learned)"]
-size = {m: (n_oracle, oracle_fresh) if m in SMALL else (n_samples, fresh)
-        for m in final}                                               # samples, seeds
-sel_of = lambda m: select["heavy tail (learned)" if m in SMALL else m]
+final = Runs(S, n_samples, sampling_seeds=fresh)
+costs = {}
+for m in METHODS:
+    final.run(m, build(m, chosen[m][0]))
+    costs[m] = cost(METHODS[m].build(S, S.nets[0], chosen[m][0]))
+floor = S.floor(fresh, n_samples)          # true samples: no training seed
+HT_L, HT_X = "heavy tail (learned)", "heavy tail (exact)"
+ht_w = chosen[HT_L][0]
+small = Runs(S, n_oracle, sampling_seeds=fresh)          # the rows at n_oracle samples
+exact_guide = toy.StudentT(S.tree, HT_NU)
+small.run(HT_X, lambda nets: heavy_tail(nets.main, exact_guide, ht_w))
+small.run(HT_L, build(HT_L, ht_w))
+EXTRA = {m: METHODS[m].extra for m in METHODS} | {HT_X: "exact p₀ (toy only)"}
+costs[HT_X] = costs[HT_L]
 # the floor judged again on the fresh seeds
-meets = {m: avg(r, "recall") >= recall_floor for m, r in final.items()}
+meets = {m: final.mean(m, "recall") >= recall_floor for m in METHODS}
+meets[HT_X] = small.mean(HT_X, "recall") >= recall_floor
 
 # %%
 FIDELITY = ["outlier_rate", "outlier_rate_mc", "precision", "density", "leakage"]
 DIVERSITY = ["recall", "coverage", "branch_tv", "leaves", "sw2"]
 crit = f"criterion: lowest outliers at recall ≥ {recall_floor:g}"
-fid = Table(["method", "setting", "samples × seeds"]
-            + [METRICS[k][0] for k in FIDELITY],
-            title=f"best setting of each method ({crit}): fidelity, "
-                  f"mean ± std over fresh seeds")
+runs_of = lambda m: (small, HT_X) if m == HT_X else (final, m)
+ROWS = list(METHODS) + [HT_X]
+fid = Table(["method", "setting", "samples × runs"] + [METRICS[k][0] for k in FIDELITY],
+            title=f"best setting of each method ({crit}): fidelity, mean ± std over "
+                  f"{training_seeds} training × {seeds} fresh sampling seeds")
 div = Table(["method", "recall ≥ floor"] + [METRICS[k][0] for k in DIVERSITY],
-            title="best setting of each method: diversity, mean ± std over fresh seeds")
+            title="best setting of each method: diversity, mean ± std over the same runs")
 fid.add("true samples", "", f"{n_samples} × {seeds}", *(pm(floor[k]) for k in FIDELITY))
 div.add("true samples", "", *(pm(floor[k]) for k in DIVERSITY))
 cost_tab = Table(["method", "evals/sample main + guide", "MACs/sample", "extra model"],
                  title="what each method's best setting costs")
-for m, r in final.items():
-    (n, s_), c = size[m], costs[m]
-    flag = "" if chosen[m][1] else " (below the floor on selection)"
-    fid.add(m, chosen[m][0] + flag, f"{n} × {len(s_)}", *(pm(r[k]) for k in FIDELITY))
-    div.add(m, "yes" if meets[m] else "no (misses it)", *(pm(r[k]) for k in DIVERSITY))
+for m in ROWS:
+    R, key = runs_of(m)
+    c = costs[m]
+    flag = "" if chosen[HT_L if m == HT_X else m][1] else " (below the floor on selection)"
+    name = METHODS[HT_L].setting(ht_w) if m == HT_X else setting(m)
+    fid.add(m, name + flag, f"{R.n} × {len(R.nets) * len(R.sampling_seeds)}",
+            *(R.pm(key, k) for k in FIDELITY))
+    div.add(m, "yes" if meets[m] else "no (misses it)", *(R.pm(key, k) for k in DIVERSITY))
     cost_tab.add(m, f"{c[0]:.0f} + {c[1]:.0f}",
-                 "—" if "exact" in m else f"{c[2] / 1e6:.2f} M", EXTRA[m])
+                 "—" if m == HT_X else f"{c[2] / 1e6:.2f} M", EXTRA[m])
 display(fid, div, cost_tab)
 
 # %% [markdown]
@@ -296,42 +266,52 @@ Markdown("\n".join(f"- **{label(k)}** ({better(k)} is better): {note(k)}."
                    for k in FIDELITY + DIVERSITY))
 
 # %% [markdown]
+# ## How much the training seed moves each method
+#
+# The same chosen settings, each training seed on its own (mean over its `seeds` fresh sampling
+# seeds). A method's spread across this row is the luck of training its networks, which a single
+# training run (chapters 3–8) cannot show.
+
+# %%
+TS = S.nets
+per_seed = Table(["method", "setting"] + [f"outliers, seed {n.seed}" for n in TS]
+                 + ["recall (per seed)"],
+                 title=f"per training seed (0, 1, …): mean over {seeds} fresh sampling seeds")
+for m in METHODS:
+    o, r = final.seed_means(m, "outlier_rate"), final.seed_means(m, "recall")
+    per_seed.add(m, setting(m), *(f"{x:.3f}" for x in o),
+                 " / ".join(f"{x:.3f}" for x in r))
+per_seed
+
+# %% [markdown]
 # ## Paired differences against autoguidance
 #
-# Every method was sampled on the same fresh seeds, and one seed fixes the start noise, so the
-# difference between two methods can be taken seed by seed: the table shows the mean difference
-# (method − autoguidance, the study's baseline) and its 95% t-interval over the seeds,
-# mean ± t₀.₉₇₅(n − 1)·std/√n. The last row compares the exact with the learned heavy-tail guide
-# on their own `oracle_seeds` seeds. **What the interval covers:** all methods share one training
-# run of each network (the training seed is not varied yet), so the interval covers sampling noise
-# only, not the luck of training; an interval that contains 0 leaves the difference not resolved.
+# Every method was run on the same training seeds and fresh sampling seeds, so the difference
+# between two methods can be taken run by run: same networks, same start noise. The table shows
+# the mean difference (method − autoguidance, the study's baseline) and its 95% interval. **The
+# interval is over training seeds**: the differences of one training seed are averaged over its
+# sampling seeds, and the t-interval is taken over the `training_seeds` per-seed means
+# (`training_seeds` − 1 degrees of freedom), since runs on the same networks share their errors.
+# It therefore covers the luck of training as well as of sampling, and with few training seeds it
+# is wide: the half-width is {glue:text}`t_crit` standard errors (t₀.₉₇₅ with
+# {glue:text}`t_df` degrees of freedom). An interval that contains 0 leaves the difference not
+# resolved.
+# The last row compares the exact with the learned heavy-tail guide at `n_oracle` samples.
 
 # %%
 PAIRED = ["outlier_rate", "outlier_rate_mc", "recall", "branch_tv"]
 REF = "autoguidance"
-
-
-def pdiff(ra, rb, key):
-    """(mean, low, high): per-seed difference of two runs' `key`, 95% t-interval."""
-    d = [x - y for x, y in zip(ra[key], rb[key])]
-    mu, sd = mean_std(d)
-    h = stats.t.ppf(0.975, len(d) - 1) * sd / math.sqrt(len(d))
-    return mu, mu - h, mu + h
-
-
-def paired(a, b, key):
-    """pdiff of two methods of the tables, a − b."""
-    return pdiff(final[a], final[b], key)
-
-
-PAIRS = [(m, REF) for m in final if m not in SMALL and m != REF] + [SMALL]
-diffs = {p: {k: paired(*p, k) for k in PAIRED} for p in PAIRS}
+GUIDED = [m for m in METHODS if m != "no guidance"]
+diffs = {(m, REF): {k: final.paired(m, REF, k) for k in PAIRED} for m in GUIDED
+         if m != REF}
+diffs[(HT_X, HT_L)] = {k: small.paired(HT_X, HT_L, k) for k in PAIRED}
+say("t_crit", stats.t.ppf(0.975, training_seeds - 1), "{:.1f}")
+say("t_df", str(training_seeds - 1))
 ptab = Table(["method − reference"] + [f"Δ {METRICS[k][0]}" for k in PAIRED],
-             title=f"paired differences: mean [95% t-interval] over "
-                   f"{seeds} fresh seeds (last row: {oracle_seeds})")
+             title=f"paired differences: mean [95% t-interval over {training_seeds} "
+                   f"training seeds]")
 for (a, b), d in diffs.items():
-    ptab.add(f"{a} − {b}", *(f"{mu:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-                             for mu, lo, hi in d.values()))
+    ptab.add(f"{a} − {b}", *(interval_text(v) for v in d.values()))
 ptab
 
 # %% [markdown]
@@ -341,100 +321,110 @@ ptab
 # ([chapter 6](06_heavy_tail.ipynb)). Is it the heavy tail that guides, or the fine-tune? The
 # control is the same fine-tune with Gaussian noise: the learned family's ν → ∞ limit, which is
 # *not* the main model but the main model after 512 more steps at a raised learning rate (a
-# slightly different copy of it, much like an autoguide). It guides the main model at the heavy
-# tail's chosen weight, on the same fresh seeds and start noise.
+# slightly different copy of it, much like an autoguide). Each training seed's control is
+# fine-tuned from that seed's main model; it guides it at the heavy tail's chosen weight, on the
+# same runs.
 
 # %%
 CONTROL = "Gaussian fine-tune (control)"
-gauss_ft = train.load_or_train(train.heavy_tail_config(math.inf))
-control = S.evaluate(heavy_tail(S.main, gauss_ft, ht_w), seeds=fresh, n=n_samples)
-HT_L = "heavy tail (learned)"
-ctl = {"heavy tail − control": {k: pdiff(final[HT_L], control, k) for k in PAIRED},
-       "control − autoguidance": {k: pdiff(control, final[REF], k) for k in PAIRED}}
+final.run(CONTROL, lambda nets: heavy_tail(nets.main, nets.heavy_tail(math.inf), ht_w))
+ctl = {"heavy tail − control": {k: final.paired(HT_L, CONTROL, k) for k in PAIRED},
+       "control − autoguidance": {k: final.paired(CONTROL, REF, k) for k in PAIRED}}
 ctab = Table(["guide", "setting"] + [METRICS[k][0] for k in PAIRED],
              title=f"heavy tail against its Gaussian fine-tune, mean ± std over "
-                   f"{seeds} fresh seeds")
-for m, r in ((HT_L, final[HT_L]), (CONTROL, control), (REF, final[REF])):
-    name = chosen[HT_L][0].replace(f"ν = {HT_NU:g}", "ν = ∞") if m == CONTROL \
-        else chosen[m][0]
-    ctab.add(m, name, *(pm(r[k]) for k in PAIRED))
+                   f"{training_seeds} training × {seeds} fresh sampling seeds")
+for m in (HT_L, CONTROL, REF):
+    name = setting(HT_L).replace(f"ν = {HT_NU:g}", "ν = ∞") if m == CONTROL else setting(m)
+    ctab.add(m, name, *(final.pm(m, k) for k in PAIRED))
 for pair, d in ctl.items():
-    ctab.add(pair, "paired, 95%", *(f"{mu:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-                                   for mu, lo, hi in d.values()))
+    ctab.add(pair, "paired, 95%", *(interval_text(v) for v in d.values()))
 ctab
 
 # %% [markdown]
-# ## At matched recall
+# ## At matched recall and at matched branch TV
 #
-# The criterion compares methods at different recalls above the floor. A second view: each method's
-# candidates (selection runs) give (recall, outlier rate) points; interpolating them linearly in
-# recall gives the outlier rate each method would have at recall `matched_recalls` — "—" where its
-# candidates do not span that recall. These use the `n_select`-sample selection runs, whose recall is
-# noisier than the fresh runs'.
+# The criterion compares methods at different recalls above the floor. Two more views: each
+# method's candidates (selection runs, in knob order) trace a curve; interpolating it linearly
+# gives the outlier rate — raw and mass-corrected — each method would have at recall
+# `matched_recalls`, and at branch TV `matched_tvs`, with "—" where its candidates do not reach
+# that value. These are means of the selection runs, with no interval.
 
 # %%
-def at_recall(res, target):
-    pts = sorted((avg(r, "recall"), avg(r, "outlier_rate")) for r in res.values())
-    rec, out = zip(*pts)
-    return float(np.interp(target, rec, out)) if rec[0] <= target <= rec[-1] else None
+def at(m, x_key, target, y_key):
+    """y_key where the method's curve (candidates in knob order) first crosses x_key = target."""
+    pts = [(select.mean((m, v), x_key), select.mean((m, v), y_key)) for v in grids[m]]
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        if min(x0, x1) <= target <= max(x0, x1):
+            return y0 if x1 == x0 else y0 + (y1 - y0) * (target - x0) / (x1 - x0)
+    return None
 
 
-matched = {m: [at_recall(select[m], t) for t in matched_recalls]
-           for m in CANDIDATES if m != "no guidance"}
-mtab = Table(["method"] + [f"outliers at recall {t:.2f}" for t in matched_recalls],
-             title=f"interpolated outlier rate at matched recall (selection runs, "
-                   f"{n_select} samples × {selection_seeds} seeds)")
+fmt = lambda x: "—" if x is None else f"{x:.3f}"
+matched = {m: {(xk, t, yk): at(m, xk, t, yk)
+               for xk, ts in (("recall", matched_recalls), ("branch_tv", matched_tvs))
+               for t in ts for yk in ("outlier_rate", "outlier_rate_mc")}
+           for m in GUIDED}
+cols = list(next(iter(matched.values())))
+where = [(xk, t) for xk, t, yk in cols if yk == "outlier_rate"]
+mtab = Table(["method"] + [f"at {METRICS[xk][0]} {t:.2f}" for xk, t in where],
+             title="interpolated outlier rate, raw / mass-corrected, at matched recall and "
+                   "branch TV (selection runs)")
 for m, v in matched.items():
-    mtab.add(m, *("—" if x is None else f"{x:.3f}" for x in v))
+    mtab.add(m, *(f"{fmt(v[(xk, t, 'outlier_rate')])} / "
+                  f"{fmt(v[(xk, t, 'outlier_rate_mc')])}" for xk, t in where))
 mtab
 
 # %% [markdown]
 # The numbers of these tables are written to `results_path`, by default
-# `notebooks/data/toy_results.json` (per-seed values, means and standard deviations of every
-# metric, settings, whether the floor is met on the fresh seeds and on the selection seeds, the
-# selection-run means, costs, paired differences, matched-recall outlier rates and the criterion),
-# for later chapters and for the tests.
+# `notebooks/data/toy_results.json` (per-run values in training-seed order, means and standard
+# deviations of every metric, settings, whether the floor is met on the fresh seeds and on the
+# selection seeds, the selection-run means, costs, paired differences, matched-recall and
+# matched-branch-TV outlier rates and the criterion), for later chapters and for the tests.
 
 # %%
-rnd = lambda v: round(v, 6)
+rnd = lambda v: round(float(v), 6)
 stat = lambda vals: {"mean": rnd(mean_std(vals)[0]), "std": rnd(mean_std(vals)[1]),
                      "values": [rnd(x) for x in vals]}
+triple = lambda d: {k: dict(zip(("mean", "low", "high"), map(rnd, v))) for k, v in d.items()}
 out = {
     "criterion": {"rule": "lowest mean outlier rate among candidates with mean recall "
-                          ">= recall_floor on the selection seeds; ties: higher "
+                          ">= recall_floor over the selection runs; ties: higher "
                           "precision",
-                  "recall_floor": recall_floor, "selection_seeds": sel_seeds,
-                  "selection_samples": n_select, "grid_size": grid_size,
-                  "ranges": {m: list(r) for m, r in RANGES.items()}},
+                  "recall_floor": recall_floor, "training_seeds": select.training_seeds,
+                  "selection_seeds": select.sampling_seeds,
+                  "selection_samples": n_samples, "grid_size": grid_size,
+                  "ranges": {m: list(METHODS[m].span) for m in sizes}},
     "floor": {k: stat(v) for k, v in floor.items()},
     "methods": {},
     "paired": {"reference": REF,
-               "interval": "95% t-interval over seeds, sampling noise only "
-                           "(one training run per network)",
-               "differences": {f"{a} - {b}": {k: dict(zip(("mean", "low", "high"),
-                                                          map(rnd, v)))
-                                              for k, v in d.items()}
-                               for (a, b), d in diffs.items()}},
-    "matched_recall": {"recalls": matched_recalls, "samples": n_select,
-                       "outlier_rate": {m: [None if x is None else rnd(x) for x in v]
-                                        for m, v in matched.items()}},
+               "interval": "95% t-interval over training seeds (per-seed means of the "
+                           "paired differences over the sampling seeds)",
+               "differences": {f"{a} - {b}": triple(d) for (a, b), d in diffs.items()}},
+    "matched": {f"{yk} at {xk} {t:g}": {m: None if v[(xk, t, yk)] is None
+                                        else rnd(v[(xk, t, yk)])
+                                        for m, v in matched.items()}
+                for xk, t, yk in cols},
 }
 out["controls"] = {CONTROL: {
-    "setting": f"ν = ∞ (Gaussian fine-tune), w = {ht_w:g}", "seeds": fresh,
-    "samples": n_samples, "metrics": {k: stat(v) for k, v in control.items()},
-    "paired": {f"{a}": {k: dict(zip(("mean", "low", "high"), map(rnd, v)))
-                        for k, v in d.items()} for a, d in ctl.items()}}}
-for m, r in final.items():
-    name = chosen[m][0]
+    "setting": f"ν = ∞ (Gaussian fine-tune), w = {ht_w:g}",
+    "training_seeds": final.training_seeds, "sampling_seeds": fresh,
+    "samples": n_samples, "metrics": {k: stat(v) for k, v in final[CONTROL].items()},
+    "paired": {a: triple(d) for a, d in ctl.items()}}}
+for m in ROWS:
+    R, key = runs_of(m)
+    sel_m = HT_L if m == HT_X else m
     out["methods"][m] = {
-        "setting": name, "meets_recall_floor": bool(meets[m]),
-        "meets_recall_floor_on_selection": bool(chosen[m][1]),
-        "samples": size[m][0], "seeds": size[m][1],
-        "selection": {k: rnd(avg(sel_of(m)[name], k)) for k in sel_of(m)[name]},
+        "setting": METHODS[HT_L].setting(ht_w) if m == HT_X else setting(m),
+        "meets_recall_floor": bool(meets[m]),
+        "meets_recall_floor_on_selection": bool(chosen[sel_m][1]),
+        "samples": R.n, "training_seeds": R.training_seeds,
+        "sampling_seeds": R.sampling_seeds,
+        "selection": {k: rnd(select.mean((sel_m, chosen[sel_m][0]), k))
+                      for k in select.values[(sel_m, chosen[sel_m][0])]},
         "evaluations_per_sample": {"main": costs[m][0], "guide": costs[m][1]},
-        "forward_macs_per_sample": None if "exact" in m else round(costs[m][2]),
+        "forward_macs_per_sample": None if m == HT_X else round(costs[m][2]),
         "extra_model": EXTRA[m],
-        "metrics": {k: stat(v) for k, v in r.items()},
+        "metrics": {k: stat(v) for k, v in R[key].items()},
     }
 path = Path(results_path)
 path.parent.mkdir(parents=True, exist_ok=True)
@@ -444,27 +434,16 @@ print(f"wrote {path}: {len(out['methods'])} methods")
 # %% [markdown]
 # ## Pareto plots
 #
-# The same two planes as chapters 5 and 6, on shared axes: every candidate's selection-seed mean
-# (small points) and each method's chosen setting on the fresh seeds (large marker, ± one
-# standard deviation). The dotted line is the recall floor.
+# The same two planes as chapters 5 and 6, on shared axes: every candidate's selection mean
+# (small points, joined in knob order) and each method's chosen setting on the fresh runs (large
+# marker, ± one standard deviation over runs). The dotted line is the recall floor.
 
 # %%
-METHODS = [m for m in CANDIDATES if m != "no guidance"]
-col = dict(zip(METHODS, plots.CYCLE + ["#e377c2", "#17becf"]))
+curves = {m: [select[(m, v)] for v in grids[m]] for m in GUIDED}
 fig, axes = plots.figure(10.0, 4.0, ncols=2)
 for ax, (kx, ky) in zip(axes, (("recall", "precision"), ("branch_tv", "outlier_rate"))):
-    for meth in METHODS:
-        pts = [(avg(r, kx), avg(r, ky)) for r in select[meth].values()]
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], ".", ms=4, alpha=0.6,
-                color=col[meth])
-        (mx, sx), (my, sy) = mean_std(final[meth][kx]), mean_std(final[meth][ky])
-        ax.errorbar(mx, my, xerr=sx, yerr=sy, fmt="o", ms=5, color=col[meth],
-                    label=meth)
-    for name, r, mk in (("no guidance", final["no guidance"], "s"),
-                        ("true samples", floor, "*")):
-        ax.plot(mean_std(r[kx])[0], mean_std(r[ky])[0], mk, ms=8,
-                color=plots.COLORS["truth"] if mk == "*" else "k", label=name)
-    ax.set_xlabel(METRICS[kx][0]), ax.set_ylabel(METRICS[ky][0])
+    plots.tradeoff(ax, curves, {m: final[m] for m in GUIDED}, kx, ky,
+                   refs={"no guidance": final["no guidance"], "true samples": floor})
 axes[0].axvline(recall_floor, color="k", lw=0.7, ls=":")
 axes[0].set_title("precision vs recall (up and right is better)", fontsize=9)
 axes[1].set_title("outliers vs branch TV (down and left is better)", fontsize=9)
@@ -474,52 +453,47 @@ _ = axes[1].legend(fontsize=6, ncols=2)
 # ## What the numbers say
 
 # %%
-mm = lambda m, k="outlier_rate": avg(final[m], k)
+mm = lambda m, k="outlier_rate": final.mean(m, k)
+avg = lambda r, k: mean_std(r[k])[0]
 none_o, true_o = mm("no guidance"), avg(floor, "outlier_rate")
-FULL = [m for m in final if m not in SMALL]
-rank = sorted(FULL, key=mm)
+rank = sorted(METHODS, key=mm)
 print(f"outlier rate: true samples {true_o:.3f}, no guidance {none_o:.3f}")
 for m in rank:
     removed = (none_o - mm(m)) / (none_o - true_o)
-    print(f"{m:22s} {chosen[m][0]:21s} outliers {mm(m):.3f} "
+    print(f"{m:22s} {setting(m):21s} outliers {mm(m):.3f} "
           f"(removes {removed:4.0%} of the excess)")
     print(f"  mass-corr. {mm(m, 'outlier_rate_mc'):.3f}, recall {mm(m, 'recall'):.3f}"
           f"{'' if meets[m] else ' (misses the floor)'}, branch TV "
           f"{mm(m, 'branch_tv'):.3f}, leaves {mm(m, 'leaves'):.3f}")
 tv_cap = 0.05
-capped = {m: choose(res, recall_floor, tv_cap) for m, res in select.items()
-          if m != "no guidance"}
+capped = {m: choose(cands(m), recall_floor, tv_cap) for m in GUIDED}
 print(f"selection runs, recall >= {recall_floor:g} and branch TV <= {tv_cap:g}:")
-for m, (name, ok) in capped.items():
-    print(f"  {m}: " + (f"{name} ({avg(select[m][name], 'outlier_rate'):.3f})" if ok
+for m, (v, ok) in capped.items():
+    print(f"  {m}: " + (f"{METHODS[m].setting(v)} "
+                        f"({select.mean((m, v), 'outlier_rate'):.3f})" if ok
                         else "none qualifies"))
 
 # %% tags=["hide-input"]
-GUIDED = [m for m in FULL if m != "no guidance"]
-ci = lambda d: f"{d[0]:+.3f} [{d[1]:+.3f}, {d[2]:+.3f}]".replace("-", "−")
+ci = interval_text
 names = lambda ms: ", ".join(ms) if ms else "none"
-
-
-def word(d, less="fewer", more="more"):
-    """'not resolved' when the 95% interval holds 0, else the side it lies on."""
-    return "not resolved" if d[1] <= 0 <= d[2] else (less if d[2] < 0 else more)
-
-
 vs_ag = {m: diffs[(m, REF)] for m in GUIDED if m != REF}
 ok = [m for m in GUIDED if meets[m]]
 best = min(ok, key=mm) if ok else None
 say("n_guided", str(len(GUIDED)))
-say("best", f"{best} ({chosen[best][0]})" if best else "none")
-say("best_out", pm(final[best]["outlier_rate"]) if best else "—")
+say("n_train", str(training_seeds))
+say("n_runs", str(training_seeds * seeds))
+say("best", f"{best} ({setting(best)})" if best else "none")
+say("best_out", final.pm(best, "outlier_rate") if best else "—")
 say("best_removed", f"{(none_o - mm(best)) / (none_o - true_o):.0%}" if best else "—")
 say("none_out", none_o)
 say("true_out", true_o)
 miss = [m for m in GUIDED if not meets[m]]
+sel_rec = lambda m: select.mean((m, chosen[m][0]), "recall")
 say("miss", "none" if not miss else "; ".join(
-    f"{m} ({avg(sel_of(m)[chosen[m][0]], 'recall'):.3f} on the selection seeds, "
-    f"{pm(final[m]['recall'])} on the fresh ones)" for m in miss))
+    f"{m} ({sel_rec(m):.3f} on the selection runs, {final.pm(m, 'recall')} on the "
+    f"fresh ones)" for m in miss))
 say("n_miss", str(len(miss)))
-# seed-by-seed against autoguidance
+# run by run against autoguidance
 for key, tag in (("outlier_rate", "raw"), ("outlier_rate_mc", "mc")):
     for w_ in ("fewer", "more", "not resolved"):
         say(f"{tag}_{w_.replace(' ', '_')}",
@@ -530,32 +504,33 @@ for m, s_ in SHORT.items():
     for key, tag in (("outlier_rate", "raw"), ("outlier_rate_mc", "mc"),
                      ("recall", "rec"), ("branch_tv", "tv")):
         say(f"{s_}_d_{tag}", ci(vs_ag[m][key]))
-    say(f"{s_}_set", chosen[m][0])
+    say(f"{s_}_set", setting(m))
     for k in ("leaves", "branch_tv", "coverage", "sw2"):
         say(f"{s_}_{k}", mm(m, k))
 for m, s_ in (("autoguidance", "ag"), ("no guidance", "none")):
-    say(f"{s_}_set", chosen[m][0])
+    say(f"{s_}_set", setting(m))
     for k in ("leaves", "branch_tv", "coverage", "sw2", "outlier_rate_mc"):
         say(f"{s_}_{k}", mm(m, k))
 # raw fewer outliers than autoguidance, but not fewer once mass-corrected
 drained = [m for m, d in vs_ag.items() if word(d["outlier_rate"]) == "fewer"
            and word(d["outlier_rate_mc"]) != "fewer"]
 say("drained", names(drained))
-say("drained_leaves", "none" if not drained else ", ".join(
-    f"{m} {mm(m, 'leaves'):.3f}" for m in drained))
+say("drained_leaves", "" if not drained else " The share of the leaf branches they reach: "
+    + ", ".join(f"{m} {mm(m, 'leaves'):.3f}" for m in drained)
+    + f", against autoguidance's {mm(REF, 'leaves'):.3f}.")
 say("tv_cap", tv_cap, "{:g}")
 say("tv_cap_none", names([m for m, (_, q) in capped.items() if not q]))
-# matched recall
-for i, t in enumerate(matched_recalls):
-    have = sorted((m for m in matched if matched[m][i] is not None),
-                  key=lambda m: matched[m][i])
-    say(f"match_{i}", " < ".join(f"{m} {matched[m][i]:.3f}" for m in have)
-        if have else "no method's candidates span this recall")
-    say(f"match_{i}_r", t, "{:.2f}")
+# matched recall and branch TV
+for i, (xk, t, yk) in enumerate(cols):
+    have = sorted((m for m in matched if matched[m][(xk, t, yk)] is not None),
+                  key=lambda m: matched[m][(xk, t, yk)])
+    say(f"match_{i}", " < ".join(f"{m} {matched[m][(xk, t, yk)]:.3f}" for m in have)
+        if have else "no method's candidates reach this value")
+    say(f"match_{i}_t", t, "{:.2f}")
 # the cheap proposals
 say("ss_macs", costs["sigma scaling"][2] / 1e6, "{:.2f}")
 say("ag_macs", costs["autoguidance"][2] / 1e6, "{:.2f}")
-ss_pair = {k: paired("sigma scaling + cosine", "sigma scaling", k) for k in PAIRED}
+ss_pair = {k: final.paired("sigma scaling + cosine", "sigma scaling", k) for k in PAIRED}
 say("ssc_ss_tv", ci(ss_pair["branch_tv"]))
 say("ssc_ss_tv_w", word(ss_pair["branch_tv"], "lower", "higher"))
 for m, s_ in (("sigma scaling", "ss"), ("sigma scaling + cosine", "ssc"),
@@ -564,13 +539,20 @@ for m, s_ in (("sigma scaling", "ss"), ("sigma scaling + cosine", "ssc"),
     say(f"{s_}_mc_w", word(vs_ag[m]["outlier_rate_mc"]))
     say(f"{s_}_rec_w", word(vs_ag[m]["recall"], "lower", "higher"))
     say(f"{s_}_tv_w", word(vs_ag[m]["branch_tv"], "lower", "higher"))
-ex = diffs[SMALL]
+ex = diffs[(HT_X, HT_L)]
 say("ex_d_raw", ci(ex["outlier_rate"]))
 say("ex_d_mc", ci(ex["outlier_rate_mc"]))
 say("ex_d_rec", ci(ex["recall"]))
 say("ex_raw_w", word(ex["outlier_rate"]))
 say("ex_rec_w", word(ex["recall"], "lower", "higher"))
+say("ex_mc_w", word(ex["outlier_rate_mc"]))
 say("n_oracle", str(n_oracle))
+# the binomial uncertainty of the exact row's outlier rate, all its samples pooled
+p_x, n_x = small.mean(HT_X, "outlier_rate"), n_oracle * training_seeds * seeds
+say("ex_out", p_x)
+say("ex_binom", 1.96 * math.sqrt(p_x * (1 - p_x) / n_x))
+say("ex_n", str(n_x))
+say("cfg_out", mm("CFG"))
 c_ht, c_ag = ctl["heavy tail − control"], ctl["control − autoguidance"]
 for key, tag, less, more in (("outlier_rate", "raw", "fewer", "more"),
                              ("outlier_rate_mc", "mc", "fewer", "more"),
@@ -583,7 +565,7 @@ for key, tag, less, more in (("outlier_rate", "raw", "fewer", "more"),
 tail_helps = [k for k in ("outlier_rate", "outlier_rate_mc")
               if word(c_ht[k]) == "fewer"]
 verdict = ("no outlier advantage of the heavy tail over the same fine-tune with "
-           "Gaussian noise is resolved: the fine-tune alone accounts for it")
+           "Gaussian noise is resolved")
 if tail_helps:
     verdict = ("at the same weight the heavy tail lowers the "
                + " and the ".join({"outlier_rate": "raw",
@@ -595,10 +577,10 @@ if tail_helps:
                     "guidance rather than a better direction; one weight of the "
                     "control cannot separate the two")
 say("ctl_verdict", verdict)
-c_none = pdiff(control, final["no guidance"], "outlier_rate")
+c_none = final.paired(CONTROL, "no guidance", "outlier_rate")
 say("ctl_none_d", ci(c_none))
 say("ctl_none_w", word(c_none))
-say("ctl_rec", avg(control, "recall"))
+say("ctl_rec", mm(CONTROL, "recall"))
 say("none_rec", mm("no guidance", "recall"))
 # the headline in the mass-corrected rate, and how close the floor calls are
 mc = lambda m: mm(m, "outlier_rate_mc")
@@ -609,35 +591,57 @@ say("best_leaves", mm(best, "leaves") if best else "—")
 say("true_leaves", avg(floor, "leaves"))
 best_mc = min(ok, key=mc) if ok else None
 say("best_mc", f"{best_mc} ({mc(best_mc):.3f})" if best_mc else "none")
-close = [m for m in miss
-         if recall_floor - mm(m, "recall") < 2 * mean_std(final[m]["recall"])[1]]
+close = [m for m in miss if recall_floor - mm(m, "recall") < 2 * final.std(m, "recall")]
 say("miss_close", names(close))
-say("ex_mc_w", word(ex["outlier_rate_mc"]))
 say("n_intervals", str(sum(len(d) for d in diffs.values())))
-span = lambda m: (min(avg(r, "recall") for r in select[m].values()) < recall_floor
-                 <= max(avg(r, "recall") for r in select[m].values()))
-say("no_span", names([m for m in METHODS if not span(m)]))
+span = lambda m: (min(select.mean((m, v), "recall") for v in grids[m]) < recall_floor
+                 <= max(select.mean((m, v), "recall") for v in grids[m]))
+say("no_span", names([m for m in GUIDED if not span(m)]))
+# how much the training seed moves autoguidance's outliers (range of per-seed means)
+for m, s_ in (("autoguidance", "ag"), ("heavy tail (learned)", "ht"),
+              ("sigma scaling", "ss")):
+    o = final.seed_means(m, "outlier_rate")
+    say(f"{s_}_seed_lo", float(o.min()))
+    say(f"{s_}_seed_hi", float(o.max()))
+# the lowest outliers among the methods that meet the floor: resolved against each other?
+if best:
+    beaten = [m for m in ok if m != best
+              and word(final.paired(best, m, "outlier_rate")) == "fewer"]
+    say("best_beats", names(beaten))
+    say("best_ties", names([m for m in ok if m != best and m not in beaten]))
+else:
+    say("best_beats", "none")
+    say("best_ties", "none")
 
 # %% [markdown]
-# **By the criterion, on fresh seeds.** Of the {glue:text}`n_guided` guided methods, the one with
-# the fewest outliers that still meets the recall floor on the fresh seeds is {glue:text}`best`:
-# {glue:text}`best_out` outliers, which removes {glue:text}`best_removed` of the unguided model's
-# excess over true samples ({glue:text}`none_out` against {glue:text}`true_out`). "Fewest" is in
-# the raw outlier rate: in the mass-corrected rate it removes {glue:text}`best_removed_mc` of the
-# excess, and it reaches {glue:text}`best_leaves` of the leaves (true samples:
+# **By the criterion, on fresh runs.** Of the {glue:text}`n_guided` guided methods, the one with
+# the fewest outliers that still meets the recall floor on the fresh runs
+# ({glue:text}`n_train` training seeds × their fresh sampling seeds, {glue:text}`n_runs` runs) is
+# {glue:text}`best`: {glue:text}`best_out` outliers, which removes {glue:text}`best_removed` of
+# the unguided model's excess over true samples ({glue:text}`none_out` against
+# {glue:text}`true_out`). "Fewest" is a ranking of means; paired over training seeds, it has
+# resolvedly fewer outliers than: {glue:text}`best_beats`; not resolved against:
+# {glue:text}`best_ties`. In the mass-corrected rate it removes {glue:text}`best_removed_mc` of
+# the excess, and it reaches {glue:text}`best_leaves` of the leaves (true samples:
 # {glue:text}`true_leaves`); among the methods that meet the floor, the lowest mass-corrected
-# rate is {glue:text}`best_mc`. Settings chosen on the selection seeds that miss the floor on the
+# rate is {glue:text}`best_mc`. Settings chosen on the selection runs that miss the floor on the
 # fresh ones ({glue:text}`n_miss`): {glue:text}`miss`. The floor is judged on a mean, so this call
-# is close: of these, {glue:text}`miss_close` miss it by less than two seed standard deviations
-# of their recall. Methods whose candidates do not span the floor: {glue:text}`no_span`.
+# can be close: of these, {glue:text}`miss_close` miss it by less than two standard deviations of
+# their recall over runs. Methods whose candidates do not span the floor: {glue:text}`no_span`.
 #
-# **Against autoguidance, seed by seed** (95% intervals over the fresh seeds, sampling noise only).
+# **The training seed matters.** Across the {glue:text}`n_train` training seeds, autoguidance's outlier rate
+# at its chosen setting ranges from {glue:text}`ag_seed_lo` to {glue:text}`ag_seed_hi` (mean of
+# each seed's sampling runs), heavy-tail guidance's from {glue:text}`ht_seed_lo` to
+# {glue:text}`ht_seed_hi` and sigma scaling's from {glue:text}`ss_seed_lo` to
+# {glue:text}`ss_seed_hi`: differences between methods smaller than this spread cannot be read
+# from one training run, which is why the intervals below are over training seeds.
+#
+# **Against autoguidance, run by run** (95% intervals over the training seeds).
 # Fewer outliers than autoguidance: {glue:text}`raw_fewer`; more: {glue:text}`raw_more`; not
 # resolved: {glue:text}`raw_not_resolved`. The mass-corrected rate, which emptying thin branches
 # does not lower — fewer: {glue:text}`mc_fewer`; more: {glue:text}`mc_more`; not
 # resolved: {glue:text}`mc_not_resolved`. Methods whose raw advantage over autoguidance does not
-# survive the mass correction: {glue:text}`drained`. The share of the leaf branches they reach:
-# {glue:text}`drained_leaves`, against autoguidance's {glue:text}`ag_leaves`.
+# survive the mass correction: {glue:text}`drained`.{glue:text}`drained_leaves`
 #
 # **Diversity beyond recall.** Sigma scaling's branch TV is {glue:text}`ss_branch_tv`, against
 # autoguidance's {glue:text}`ag_branch_tv` and the unguided {glue:text}`none_branch_tv` (paired
@@ -646,17 +650,21 @@ say("no_span", names([m for m in METHODS if not span(m)]))
 # {glue:text}`ag_sw2`. Heavy-tail guidance's branch TV differs from autoguidance's by
 # {glue:text}`ht_d_tv` ({glue:text}`ht_tv_w`), but it reaches {glue:text}`ht_leaves` of the leaves
 # and its SW₂ is {glue:text}`ht_sw2` against {glue:text}`ag_sw2`: branch TV, blind to placement
-# within the depth-3 subtrees, does not see the lost leaves.
+# within the depth-3 subtrees, does not see lost leaves.
 # With a ceiling of {glue:text}`tv_cap` on branch TV added to the criterion, no candidate
 # qualifies for: {glue:text}`tv_cap_none`.
 #
-# **At matched recall** (interpolated, selection runs, no interval): at recall
-# {glue:text}`match_0_r`, {glue:text}`match_0`; at recall {glue:text}`match_1_r`,
-# {glue:text}`match_1`. This ordering is a second view of the same candidates, not a resolved
-# difference.
+# **At matched recall and branch TV** (interpolated, selection runs, no interval). Outliers at
+# recall {glue:text}`match_0_t`: {glue:text}`match_0`; mass-corrected: {glue:text}`match_1`. At
+# recall {glue:text}`match_2_t`: {glue:text}`match_2`; mass-corrected: {glue:text}`match_3`. At
+# branch TV {glue:text}`match_4_t`: {glue:text}`match_4`; mass-corrected: {glue:text}`match_5`.
+# At branch TV {glue:text}`match_6_t`: {glue:text}`match_6`; mass-corrected:
+# {glue:text}`match_7`. These orderings are a second view of the same candidates, not resolved
+# differences.
 #
 # **Is sigma scaling or heavy-tail guidance a cheap substitute for autoguidance?** Each line gives
-# the paired difference to autoguidance, mean [95% interval], and what the interval supports.
+# the paired difference to autoguidance, mean [95% interval over training seeds], and what the
+# interval supports.
 #
 # - *Sigma scaling* ({glue:text}`ss_set`) needs no second model, but it is not cheaper to sample:
 #   two evaluations of the main network per step, {glue:text}`ss_macs` M multiply-accumulates per
@@ -676,9 +684,13 @@ say("no_span", names([m for m in METHODS if not span(m)]))
 #   per $\nu$ (a fine-tune of the main model, as large as it). Outliers {glue:text}`ht_d_raw`
 #   ({glue:text}`ht_raw_w`), mass-corrected {glue:text}`ht_d_mc` ({glue:text}`ht_mc_w`), recall
 #   {glue:text}`ht_d_rec` ({glue:text}`ht_rec_w`). The exact Student-t guide against the learned
-#   one at {glue:text}`n_oracle` samples: outliers {glue:text}`ex_d_raw` ({glue:text}`ex_raw_w`),
-#   mass-corrected {glue:text}`ex_d_mc` ({glue:text}`ex_mc_w`), recall {glue:text}`ex_d_rec`
-#   ({glue:text}`ex_rec_w`).
+#   one at {glue:text}`n_oracle` samples per run: outliers {glue:text}`ex_d_raw`
+#   ({glue:text}`ex_raw_w`), mass-corrected {glue:text}`ex_d_mc` ({glue:text}`ex_mc_w`), recall
+#   {glue:text}`ex_d_rec` ({glue:text}`ex_rec_w`). The exact guide's outlier rate,
+#   {glue:text}`ex_out` over {glue:text}`ex_n` samples in all, has a binomial 95% half-width of
+#   {glue:text}`ex_binom` (pooled samples, sampling noise only), against CFG's
+#   {glue:text}`cfg_out` at its chosen setting (unlike recall, the outlier rate does not depend on
+#   the sample count).
 #   Against the same fine-tune with Gaussian noise (the control above): outliers
 #   {glue:text}`ctl_d_raw` ({glue:text}`ctl_raw_w`), mass-corrected {glue:text}`ctl_d_mc`
 #   ({glue:text}`ctl_mc_w`), recall {glue:text}`ctl_d_rec` ({glue:text}`ctl_rec_w`), branch TV
@@ -686,15 +698,14 @@ say("no_span", names([m for m in METHODS if not span(m)]))
 #   against autoguidance: outliers {glue:text}`ctlag_d_raw` ({glue:text}`ctlag_raw_w`),
 #   mass-corrected {glue:text}`ctlag_d_mc` ({glue:text}`ctlag_mc_w`); against no guidance, outliers
 #   {glue:text}`ctl_none_d` ({glue:text}`ctl_none_w`) and recall {glue:text}`ctl_rec` against
-#   {glue:text}`none_rec`: at this weight the fine-tune alone barely guides, so the control rules
-#   out the fine-tune as the cause but says little about why the tail works.
+#   {glue:text}`none_rec`.
 #
-# **What these results do not cover.** All methods share one training run of each network, so the
-# intervals hold sampling noise only; a second training seed could move every guided row. The
+# **What these results do not cover.** {glue:text}`n_train` training seeds make wide intervals: a
+# difference the table calls "not resolved" may be real but smaller than so few seeds separate. The
 # {glue:text}`n_intervals` intervals are per comparison, not adjusted for their number: at 95%,
-# one or two of them may exclude 0 by chance. The
-# candidate ranges were set with chapters 3–8 in view, and the methods with two knobs were searched
-# along one line. Whether any of this carries over to images is the question of the image chapters.
+# one or two of them may exclude 0 by chance. The candidate ranges were set with chapters 3–8 in
+# view (single training runs), and the methods with two knobs were searched along one line.
+# Whether any of this carries over to images is the question of the image chapters.
 
 # %% [markdown]
 # ## Explore
@@ -714,10 +725,10 @@ def view(recall_floor=0.90, max_branch_tv=1.0):
                "leaves"],
               title=f"selection runs, recall ≥ {recall_floor:.2f}, "
                     f"branch TV ≤ {max_branch_tv:.2f}")
-    for m, res in select.items():
-        name, ok = choose(res, recall_floor, max_branch_tv)
-        t.add(m, name + ("" if ok else " (none qualifies: highest recall)"),
-              *(f"{avg(res[name], k):.3f}"
+    for m in METHODS:
+        v, ok = choose(cands(m), recall_floor, max_branch_tv)
+        t.add(m, METHODS[m].setting(v) + ("" if ok else " (none qualifies: highest recall)"),
+              *(f"{select.mean((m, v), k):.3f}"
                 for k in ("outlier_rate", "precision", "recall", "branch_tv",
                           "leaves")))
     display(t)

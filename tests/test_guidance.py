@@ -229,3 +229,23 @@ def test_branch_tv_bins_match_true_masses(true_a):
     assert metrics.branch_coverage(t.sample(500, generator=torch.Generator().manual_seed(5)), t, depth=0)["tv"] == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(ValueError, match="depth"):
         metrics.branch_coverage(t.mu[:10].float(), t, depth=7)
+
+
+def test_presentation_cosine_in_both_readings():
+    """w_t = ½·w_max·(1 + cos πt/T), t from T down to 0: the default reading rises from w = 1, the
+    literal one is the formula itself (w = 0 at the first step, w = 1 where cos πt/T = 2/w_max − 1)."""
+    import math
+
+    from hgutils.guidance import PresentationCosine
+    wm = 3.0
+    std, lit = PresentationCosine(wm), PresentationCosine(wm, literal=True)
+    for p in (0.0, 0.3, 0.5, 1.0):
+        t_over_T = 1 - p
+        assert lit(p, 1.0) == pytest.approx(0.5 * wm * (1 + math.cos(math.pi * t_over_T)))
+        assert std(p, 1.0) - 1 == pytest.approx(0.5 * (wm - 1) * (1 + math.cos(math.pi * t_over_T)))
+    assert lit(0.0, 1.0) == 0.0 and std(0.0, 1.0) == 1.0 and lit(1.0, 1.0) == std(1.0, 1.0) == wm
+    p1 = 1 - math.acos(2 / wm - 1) / math.pi                # where the literal reading reaches w = 1
+    assert lit(p1, 1.0) == pytest.approx(1.0)
+    assert "literal=True" in repr(lit) and "literal" not in repr(std)
+    with pytest.raises(ValueError, match="literal must be True or False"):
+        PresentationCosine(wm, literal="yes")

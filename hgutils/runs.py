@@ -1,0 +1,129 @@
+"""A runs table: measured metrics keyed by named settings, over training seeds × sampling seeds.
+
+Every run of a setting is one (training seed, sampling seed) pair: the networks of that training
+seed (`experiments.Networks`), started from the noise of that sampling seed. Two settings measured
+in the same `Runs` share both, so their difference can be taken pair by pair.
+
+    runs = Runs(S, n=2048, sampling_seeds=[100, 101], training_seeds=[0, 1, 2])
+    runs.run("autoguidance, w = 2", lambda nets: GuidedDenoiser(nets.main, nets.autoguide, 2))
+    runs.mean("autoguidance, w = 2", "outlier_rate")
+    runs.paired("a", "b", "outlier_rate")      # (mean, low, high) of a − b, 95% interval
+
+The interval of a paired difference is over training seeds: the differences of one training seed
+are averaged over its sampling seeds, and the 95% t-interval is taken over those per-seed means
+(n_train − 1 degrees of freedom). The training seeds are the independent units — runs of one
+network share its errors — so this interval covers the luck of training as well as of sampling.
+With a single training seed it falls back to the sampling seeds (and says so in `unit`).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from ._checks import check_int
+from .report import Table
+
+
+def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
+    """(mean, low, high): the `level` t-interval of the mean of `values` (at least two)."""
+    v = np.asarray(values, dtype=float)
+    if v.size < 2:
+        raise ValueError(f"a t-interval needs at least two values, got {v.size}")
+    mu, sd = float(v.mean()), float(v.std(ddof=1))
+    h = float(stats.t.ppf(0.5 + level / 2, v.size - 1)) * sd / math.sqrt(v.size)
+    return mu, mu - h, mu + h
+
+
+class Runs:
+    """{setting key: {metric: array [training seeds, sampling seeds]}} with the same seeds for all."""
+
+    def __init__(self, setup, n: int, sampling_seeds, training_seeds=None):
+        self.setup = setup
+        self.n = check_int(n, "n", 16)
+        self.sampling_seeds = [check_int(s, "sampling_seeds[i]", 0) for s in sampling_seeds]
+        if not self.sampling_seeds:
+            raise ValueError("sampling_seeds must hold at least one seed")
+        nets = setup.nets if training_seeds is None else [setup.networks(s) for s in training_seeds]
+        if not nets:
+            raise ValueError("training_seeds must hold at least one seed")
+        self.nets = list(nets)
+        self.training_seeds = [net.seed for net in self.nets]
+        self.values: dict = {}
+
+    @property
+    def unit(self) -> str:
+        """What one interval's degrees of freedom count."""
+        return "training seeds" if len(self.nets) > 1 else "sampling seeds (one training seed)"
+
+    def run(self, key, build, sigmas=None):
+        """Measure the denoiser `build(nets)` for every training seed × sampling seed; returns
+        {metric: [T, S] array}. A key already measured is not run again."""
+        if key in self.values:
+            return self.values[key]
+        out: dict = {}
+        for i, nets in enumerate(self.nets):
+            res = self.setup.evaluate(build(nets), seeds=self.sampling_seeds, n=self.n,
+                                      sigmas=sigmas)
+            for k, v in res.items():
+                out.setdefault(k, np.zeros((len(self.nets), len(self.sampling_seeds))))[i] = v
+        self.values[key] = out
+        return out
+
+    def add(self, key, values: dict):
+        """Store measured {metric: [T, S]} under `key` (for example true samples: the floor)."""
+        shape = (len(self.nets), len(self.sampling_seeds))
+        arr = {k: np.asarray(v, dtype=float).reshape(shape) for k, v in values.items()}
+        self.values[key] = arr
+        return arr
+
+    def __contains__(self, key):
+        return key in self.values
+
+    def __getitem__(self, key) -> dict:
+        """{metric: flat list over (training seed, sampling seed)}: the format of `ToySetup.evaluate`."""
+        return {k: v.ravel().tolist() for k, v in self.values[key].items()}
+
+    def keys(self):
+        return list(self.values)
+
+    def mean(self, key, metric) -> float:
+        return float(self.values[key][metric].mean())
+
+    def std(self, key, metric) -> float:
+        """Sample std over all runs (training × sampling seeds)."""
+        v = self.values[key][metric].ravel()
+        return float(v.std(ddof=1)) if v.size > 1 else 0.0
+
+    def seed_means(self, key, metric) -> np.ndarray:
+        """Mean over the sampling seeds of each training seed: [T]."""
+        return self.values[key][metric].mean(1)
+
+    def pm(self, key, metric, fmt: str = "{:.3f}") -> str:
+        return f"{fmt.format(self.mean(key, metric))} ± {fmt.format(self.std(key, metric))}"
+
+    def paired(self, a, b, metric, level: float = 0.95) -> tuple[float, float, float]:
+        """(mean, low, high) of a − b, paired on (training seed, sampling seed); the interval is
+        over training seeds (see the module's text), or over sampling seeds with one of them."""
+        d = self.values[a][metric] - self.values[b][metric]                  # [T, S]
+        units = d.mean(1) if d.shape[0] > 1 else d[0]
+        return t_interval(units, level)
+
+    def table(self, keys, metrics, title=None, label="setting", labels=None) -> Table:
+        """mean ± std of `metrics` (names in hgutils.metrics.METRICS) for `keys`."""
+        from .metrics import METRICS
+        t = Table([label] + [METRICS[m][0] for m in metrics], title=title)
+        for i, k in enumerate(keys):
+            t.add(k if labels is None else labels[i], *(self.pm(k, m) for m in metrics))
+        return t
+
+
+def word(d, less: str = "fewer", more: str = "more") -> str:
+    """'not resolved' when the interval (mean, low, high) holds 0, else the side it lies on."""
+    return "not resolved" if d[1] <= 0 <= d[2] else (less if d[2] < 0 else more)
+
+
+def interval_text(d, fmt: str = "{:+.3f}") -> str:
+    """'+0.012 [−0.003, +0.027]' for (mean, low, high)."""
+    return f"{fmt.format(d[0])} [{fmt.format(d[1])}, {fmt.format(d[2])}]".replace("-", "−")

@@ -1,0 +1,148 @@
+"""The runs table (hgutils.runs), the method registry (hgutils.methods) and the networks of a
+training seed (hgutils.experiments.Networks)."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from scipy import stats
+
+from hgutils import experiments, methods, plots, train
+from hgutils.nets import ToyNet
+from hgutils.runs import Runs, interval_text, t_interval, word
+
+
+class FakeNets:
+    def __init__(self, seed):
+        self.seed = seed
+
+
+class FakeSetup:
+    """evaluate() returns metric values that encode (denoiser, sampling seed): a known table."""
+
+    def __init__(self, training_seeds):
+        self.nets = [FakeNets(s) for s in training_seeds]
+        self.calls = 0
+
+    def networks(self, s):
+        return FakeNets(s)
+
+    def evaluate(self, den, seeds, n, sigmas=None):
+        self.calls += 1
+        return {"m": [den + 0.01 * s for s in seeds]}
+
+
+def test_t_interval_is_the_textbook_one():
+    v = [1.0, 2.0, 4.0]
+    mu, lo, hi = t_interval(v)
+    half = stats.t.ppf(0.975, 2) * np.std(v, ddof=1) / math.sqrt(3)
+    assert mu == pytest.approx(7 / 3) and hi - mu == pytest.approx(half) and mu - lo == pytest.approx(half)
+    with pytest.raises(ValueError, match="at least two"):
+        t_interval([1.0])
+
+
+def test_runs_pair_by_training_seed():
+    setup = FakeSetup([0, 1, 2])
+    runs = Runs(setup, 64, sampling_seeds=[0, 1])
+    a = runs.run("a", lambda nets: 1.0 + nets.seed)          # differs by training seed
+    runs.run("b", lambda nets: 0.5 + 2 * nets.seed)
+    assert a["m"].shape == (3, 2)
+    assert runs["a"]["m"] == pytest.approx([1.0, 1.01, 2.0, 2.01, 3.0, 3.01])
+    assert runs.mean("a", "m") == pytest.approx(2.005)
+    # a − b per training seed: 0.5, −0.5, −1.5 (the sampling seeds cancel): interval over those
+    mu, lo, hi = runs.paired("a", "b", "m")
+    ref = t_interval([0.5, -0.5, -1.5])
+    assert (mu, lo, hi) == pytest.approx(ref)
+    assert runs.unit == "training seeds"
+    calls = setup.calls
+    runs.run("a", lambda nets: 99.0)                          # measured already: not rerun
+    assert setup.calls == calls and runs.mean("a", "m") == pytest.approx(2.005)
+    assert list(runs.seed_means("a", "m")) == pytest.approx([1.005, 2.005, 3.005])
+
+
+def test_runs_with_one_training_seed_pair_by_sampling_seed():
+    runs = Runs(FakeSetup([0]), 64, sampling_seeds=[0, 1, 2], training_seeds=[7])
+    assert runs.training_seeds == [7]
+    runs.run("a", lambda nets: 1.0)
+    runs.run("b", lambda nets: 0.0)
+    assert runs.paired("a", "b", "m") == pytest.approx((1.0, 1.0, 1.0))
+    assert "one training seed" in runs.unit
+
+
+def test_runs_refuse_bad_input():
+    with pytest.raises(ValueError, match="sampling_seeds"):
+        Runs(FakeSetup([0]), 64, sampling_seeds=[])
+    with pytest.raises(ValueError, match="training_seeds"):
+        Runs(FakeSetup([0]), 64, sampling_seeds=[0], training_seeds=[])
+    with pytest.raises(ValueError, match="n must"):
+        Runs(FakeSetup([0]), 0, sampling_seeds=[0])
+
+
+def test_words_follow_the_interval():
+    assert word((-1, -2, -0.1)) == "fewer" and word((1, 0.1, 2)) == "more"
+    assert word((0.1, -0.1, 0.3)) == "not resolved"
+    assert word((-1, -2, -0.5), "lower", "higher") == "lower"
+    assert interval_text((-0.0123, -0.02, 0.001)) == "−0.012 [−0.020, +0.001]"
+
+
+def test_networks_name_their_configs_by_seed():
+    nets = experiments.Networks(2)
+    assert nets.config("main") == train.MAIN.__class__(**{**train.MAIN.__dict__, "seed": 2})
+    assert nets.config("autoguide").seed == 2 and nets.config("uncond").classes == "AB"
+    ht = nets.config("heavy_tail", 10.0)
+    assert ht.nu == 10.0 and ht.init == nets.config("main") and ht.seed == 2
+    assert experiments.Networks(0).config("main") == train.MAIN       # seed 0: chapters 2–8
+    with pytest.raises(ValueError, match="name must be one of"):
+        nets.config("guide")
+    with pytest.raises(ValueError, match="seed"):
+        experiments.Networks(-1)
+
+
+class TinyNets:
+    """Untrained networks standing in for one training seed (the registry only wires them)."""
+
+    def __init__(self):
+        g = torch.Generator().manual_seed(0)
+        self.main, self.autoguide, self.uncond = (ToyNet(1, 8, generator=g) for _ in range(3))
+        self.seed = 0
+
+    def heavy_tail(self, nu):
+        return self.autoguide
+
+
+class TinySetup:
+    from hgutils.samplers import karras_sigmas
+    sigmas = karras_sigmas(8, 0.002, 5.0)
+
+
+def test_every_registered_method_builds_a_working_denoiser():
+    nets, x = TinyNets(), torch.randn(5, 2, generator=torch.Generator().manual_seed(1))
+    for name, m in methods.METHODS.items():
+        for v in methods.grid(name, 3):
+            den = m.build(TinySetup, nets, v)
+            out = den(x, 0.5)
+            assert out.shape == (5, 2) and torch.isfinite(out).all(), name
+            assert isinstance(m.setting(v), str) and m.extra and m.chapter, name
+    sizes = {len(methods.grid(n, 4)) for n, m in methods.METHODS.items() if m.span is not None}
+    assert sizes == {4}
+    assert methods.grid("no guidance", 4) == [1.0]
+    with pytest.raises(ValueError, match="size"):
+        methods.grid("CFG", 1)
+
+
+def test_tradeoff_plot_draws_methods_and_references():
+    r = lambda a, b: {"recall": [a, a + 0.01], "outlier_rate": [b, b]}
+    fig, (ax,) = plots.figure(4, 3)
+    plots.tradeoff(ax, {"A": [r(0.9, 0.1), r(0.8, 0.05)], "B": [r(0.95, 0.2)]},
+                   {"A": r(0.85, 0.07)}, "recall", "outlier_rate",
+                   refs={"no guidance": r(0.96, 0.1), "true samples": r(0.97, 0.01)})
+    labels = ax.get_legend_handles_labels()[1]
+    assert sorted(labels) == ["A", "no guidance", "true samples"]
+    assert ax.get_xlabel() == "recall" and ax.get_ylabel() == "outliers"
+
+
+def test_toy_setup_refuses_bad_training_seeds():
+    """Checked before any network is loaded or trained."""
+    for bad in ([], [0, 0], [-1]):
+        with pytest.raises(ValueError, match="training_seeds"):
+            experiments.ToySetup(n_reference=64, training_seeds=bad)
