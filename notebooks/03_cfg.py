@@ -100,6 +100,8 @@ w_show = 4                        # panels' weight (autoguidance paper's CFG wei
 n_oracle = 2048                   # samples per run, exact main and guide (~7× slower)
 oracle_w = [2, 4]                 # weights of exact CFG
 top_share = 0.1                   # "most populated" = this share of branches/leaves
+training_seeds = 3                # training seeds of the across-seeds comparison
+n_seeds_samples = 2048            # samples per run of that comparison
 
 # %% tags=["hide-input"]
 from hgutils.params import check_float, check_float_list, check_int
@@ -111,6 +113,8 @@ w_show = check_float(w_show, "w_show", 0)
 n_oracle = check_int(n_oracle, "n_oracle", 16)
 oracle_w = check_float_list(oracle_w, "oracle_w", 0)
 top_share = check_float(top_share, "top_share", 0, 1, low_open=True)
+training_seeds = check_int(training_seeds, "training_seeds", 2)
+n_seeds_samples = check_int(n_seeds_samples, "n_seeds_samples", 16)
 # the sweep always holds no guidance and the panels' weight
 w_sweep = sorted(set(w_list) | {1.0, w_show})
 
@@ -368,6 +372,92 @@ for name, res in ([("true samples", true_res)]
 conc
 
 # %% [markdown]
+# ## Across training seeds
+#
+# Everything above uses one training run of each network (training seed 0). Here the chapter's
+# headline comparison is rerun with the main model and its unconditional guide trained together
+# under each of `training_seeds` training seeds (same recipe), each main model guided by its own
+# seed's guide: CFG at $w$ = `w_show` and at $w = 2$ against no guidance, on the `seeds`
+# sampling seeds with `n_seeds_samples` samples per run and the same start noise for every
+# setting. The differences CFG − no guidance are paired on (training seed, sampling seed); their
+# 95% t-interval is over the training seeds, so it covers the luck of training as well as of
+# sampling.
+
+# %%
+from hgutils.runs import Runs, interval_text, word
+
+across = Runs(S, n_seeds_samples, sampling_seeds=seed_list,
+              training_seeds=range(training_seeds))
+W_ACROSS = sorted({2.0, w_show})
+CFG_KEY = {w: f"CFG, w = {w:g}" for w in W_ACROSS}
+across.run("no guidance", lambda nets: nets.main.denoise)
+for w in W_ACROSS:
+    across.run(CFG_KEY[w], lambda nets, w=w: GuidedDenoiser(nets.main, nets.uncond, w))
+XM = ["outlier_rate", "outlier_rate_mc", "recall", "branch_tv", "leaves"]
+across_d = {w: {m: across.paired(CFG_KEY[w], "no guidance", m) for m in XM}
+            for w in W_ACROSS}
+across_tab = across.table(["no guidance", *CFG_KEY.values()], XM,
+                          title=f"mean ± std over {training_seeds} training × {seeds} "
+                                f"sampling seeds, {n_seeds_samples} samples each")
+for w in W_ACROSS:
+    across_tab.add(f"w = {w:g} − none (95%)",
+                   *(interval_text(across_d[w][m]) for m in XM))
+across_tab
+
+# %% tags=["hide-input"]
+from hgutils.report import say
+
+# (metric, glue tag, word if lower, word if higher, the word CFG's pathology predicts)
+CLAIMS = [("outlier_rate", "out", "fewer", "more", "fewer"),
+          ("outlier_rate_mc", "mc", "fewer", "more", "fewer"),
+          ("recall", "rec", "lower", "higher", "lower"),
+          ("leaves", "lv", "fewer", "more", "fewer"),
+          ("branch_tv", "tv", "lower", "higher", "higher")]
+CLAIM_NAMES = {"out": "fewer outliers", "mc": "fewer mass-corrected outliers",
+               "rec": "lower recall", "lv": "fewer leaves", "tv": "higher branch TV"}
+for role, w in (("show", w_show), ("two", 2.0)):
+    say(f"xs_{role}_w", w, "{:g}")
+    verdict = {"holds": [], "not resolved": [], "reversed": []}
+    for m, tag, less, more, expect in CLAIMS:
+        d = across_d[w][m]
+        found = word(d, less, more)
+        say(f"xs_{role}_{tag}", interval_text(d))
+        say(f"xs_{role}_{tag}_w", found)
+        v = ("holds" if found == expect else found if found == "not resolved"
+             else "reversed")
+        verdict[v].append(CLAIM_NAMES[tag])
+    for v, name in (("holds", "held"), ("not resolved", "open"), ("reversed", "rev")):
+        say(f"xs_{role}_{name}", ", ".join(verdict[v]) if verdict[v] else "none")
+none_out = across.seed_means("no guidance", "outlier_rate")       # [training seeds]
+say("xs_none_lo", float(none_out.min()))
+say("xs_none_hi", float(none_out.max()))
+show_rec = across.seed_means(CFG_KEY[w_show], "recall")          # [training seeds]
+say("xs_rec_lo", float(show_rec.min()))
+say("xs_rec_hi", float(show_rec.max()))
+say("xs_n", str(training_seeds))
+
+# %% [markdown]
+# Paired over the {glue:text}`xs_n` training seeds (CFG − no guidance, 95% interval), CFG at
+# $w$ = {glue:text}`xs_show_w` gives outliers {glue:text}`xs_show_out`
+# ({glue:text}`xs_show_out_w`), mass-corrected {glue:text}`xs_show_mc`
+# ({glue:text}`xs_show_mc_w`), recall {glue:text}`xs_show_rec` ({glue:text}`xs_show_rec_w`),
+# leaves {glue:text}`xs_show_lv` ({glue:text}`xs_show_lv_w`) and branch TV
+# {glue:text}`xs_show_tv` ({glue:text}`xs_show_tv_w`). At $w$ = {glue:text}`xs_two_w`: outliers
+# {glue:text}`xs_two_out` ({glue:text}`xs_two_out_w`), mass-corrected {glue:text}`xs_two_mc`
+# ({glue:text}`xs_two_mc_w`), recall {glue:text}`xs_two_rec` ({glue:text}`xs_two_rec_w`),
+# leaves {glue:text}`xs_two_lv` ({glue:text}`xs_two_lv_w`), branch TV {glue:text}`xs_two_tv`
+# ({glue:text}`xs_two_tv_w`). Read as claims about CFG against no guidance — fewer outliers,
+# raw and mass-corrected, lower recall, fewer leaves and a higher branch TV (the presentation's
+# "concentrated on specific branches") — at $w$ = {glue:text}`xs_show_w` these hold across
+# training seeds: {glue:text}`xs_show_held`; not resolved: {glue:text}`xs_show_open`; reversed:
+# {glue:text}`xs_show_rev`. At $w$ = {glue:text}`xs_two_w` they hold: {glue:text}`xs_two_held`;
+# not resolved: {glue:text}`xs_two_open`; reversed: {glue:text}`xs_two_rev`. Between training
+# seeds, CFG's recall at $w$ = {glue:text}`xs_show_w` ranges from {glue:text}`xs_rec_lo` to
+# {glue:text}`xs_rec_hi` (mean over the sampling seeds of each). The unguided outlier rate
+# itself moves from {glue:text}`xs_none_lo` to {glue:text}`xs_none_hi` between training seeds
+# (mean over the sampling seeds of each).
+
+# %% [markdown]
 # ## What the numbers say
 #
 # The cell below reads the key numbers back; the discussion after it refers to them.
@@ -490,10 +580,13 @@ say_range("prec_mid_lo", "prec_mid_hi",
           [mean(learned[w][1], "precision") for w in ws if 1 < w <= 6])
 
 # %% [markdown]
-# **The fidelity–diversity trade-off of learned CFG.** A little guidance helps fidelity: from
-# $w = 1$ to $w = 1.5$ and 2 the outlier rate falls from {glue:text}`out1` to {glue:text}`out15`
-# and {glue:text}`out2`, and precision rises from {glue:text}`prec1` to {glue:text}`prec15` and
-# {glue:text}`prec2`. Diversity pays at once: recall falls from {glue:text}`rec1` to
+# **The fidelity–diversity trade-off of learned CFG.** A little guidance may help fidelity: on
+# training seed 0, from $w = 1$ to $w = 1.5$ and 2 the outlier rate goes from {glue:text}`out1`
+# to {glue:text}`out15` and {glue:text}`out2`, and precision from {glue:text}`prec1` to
+# {glue:text}`prec15` and {glue:text}`prec2`. Paired over training seeds (*Across training
+# seeds*, above), CFG at $w = 2$ against no guidance changes the outlier rate by
+# {glue:text}`xs_two_out` ({glue:text}`xs_two_out_w`) and the mass-corrected one by
+# {glue:text}`xs_two_mc` ({glue:text}`xs_two_mc_w`). Diversity pays at once: recall falls from {glue:text}`rec1` to
 # {glue:text}`rec15` ($w = 1.5$) and {glue:text}`rec2` ($w = 2$), branch TV rises from
 # {glue:text}`tv1` to {glue:text}`tv15` and {glue:text}`tv2`, and SW₂ from {glue:text}`sw1` to
 # {glue:text}`sw15` and {glue:text}`sw2`. Past $w = 2$ fidelity gets worse too:

@@ -92,6 +92,8 @@ recall_floor = 0.90                    # the selection criterion's floor on mean
 n_samples = 4096                       # samples per run
 n_oracle = 2048                        # samples per run of the exact-main comparison
 seeds = 3                              # runs (seeds 0, 1, …) behind every mean ± std
+training_seeds = 3                     # training seeds of the across-seeds section
+n_seeds_samples = 2048                 # samples per run of the across-seeds section
 
 # %% tags=["hide-input"]
 from hgutils.params import check_float, check_float_list, check_int
@@ -110,6 +112,8 @@ recall_floor = check_float(recall_floor, "recall_floor", 0, 1)
 n_samples = check_int(n_samples, "n_samples", 16)
 n_oracle = check_int(n_oracle, "n_oracle", 16)
 seeds = check_int(seeds, "seeds", 1)
+training_seeds = check_int(training_seeds, "training_seeds", 2)
+n_seeds_samples = check_int(n_seeds_samples, "n_seeds_samples", 16)
 
 # %% tags=["hide-input"]
 import torch
@@ -117,6 +121,7 @@ import torch
 from hgutils import experiments, metrics, plots
 from hgutils.guidance import GuidedDenoiser, sigma_scaling
 from hgutils.report import Table, mean_std, pm
+from hgutils.runs import Runs, interval_text, t_interval, word
 
 # small batches: a second thread buys little and suffers most on a shared CPU
 torch.set_num_threads(1)
@@ -423,6 +428,106 @@ for key in ss_keys + ag_keys[1:]:
 st
 
 # %% [markdown]
+# ## Across training seeds
+#
+# Everything above uses one training run of the main network (training seed 0). The
+# mechanism read off the depth tables — sigma scaling lowers the raw outlier rate mostly
+# by draining the thin branches, so the mass-corrected rate falls much less, fewer
+# leaves are reached and the branch TV rises — is tested here on the main networks of
+# `training_seeds` training seeds × `seeds` sampling seeds (`n_seeds_samples` samples
+# per run, the same start noise for every setting): no guidance, sigma scaling at $w$ =
+# `w_ref` with $k$ = 1.04 and with the largest $k$ of `k_list`, and, as a reference,
+# autoguidance at $w$ = `w_ref` with the autoguide of the same training seed. The last
+# rows are the paired differences sigma scaling − no guidance, with 95% intervals over
+# the training seeds.
+
+# %%
+k_mid = 1.04                               # the presentation's middle k (its pictures)
+XS_K = sorted({k_mid, max(k_list)})
+xs_key = lambda k: f"sigma scaling, k = {k:g}"
+xs_ag = f"autoguidance, w = {w_ref:g}"
+xs = Runs(S, n_seeds_samples, sampling_seeds=seed_list,
+          training_seeds=range(training_seeds))
+xs.run("no guidance", lambda nets: nets.main.denoise)
+for k in XS_K:
+    xs.run(xs_key(k), lambda nets, k=k: sigma_scaling(nets.main, k, w_ref))
+xs.run(xs_ag, lambda nets: GuidedDenoiser(nets.main, nets.autoguide, w_ref))
+XM = ["outlier_rate", "outlier_rate_mc", "recall", "branch_tv", "leaves", "sw2"]
+xs_tab = xs.table(["no guidance", *map(xs_key, XS_K), xs_ag], XM,
+                  title=f"w = {w_ref:g}: mean ± std over {training_seeds} training × "
+                        f"{seeds} sampling seeds, {n_seeds_samples} samples each")
+xs_d = {k: {m: xs.paired(xs_key(k), "no guidance", m) for m in XM} for k in XS_K}
+for k in XS_K:
+    xs_tab.add(f"k = {k:g} − none (95%)", *(interval_text(xs_d[k][m]) for m in XM))
+xs_tab
+
+# %% tags=["hide-input"]
+from hgutils.report import say
+
+say("xs_n", str(len(xs.training_seeds)))
+say("xs_w", w_ref, "{:g}")
+XW = {"outlier_rate": ("out", "fewer", "more"),
+      "outlier_rate_mc": ("mc", "fewer", "more"),
+      "recall": ("rec", "lower", "higher"), "branch_tv": ("tv", "lower", "higher"),
+      "leaves": ("lv", "fewer", "more"), "sw2": ("sw", "lower", "higher")}
+xs_holds = {}
+for tag, k in (("lo", XS_K[0]), ("hi", XS_K[-1])):
+    say(f"xs_{tag}_k", k, "{:g}")
+    for m, (short, less, more) in XW.items():
+        say(f"xs_{tag}_{short}", interval_text(xs_d[k][m]))
+        say(f"xs_{tag}_{short}_w", word(xs_d[k][m], less, more))
+        say(f"xs_{tag}_{short}_m", xs.mean(xs_key(k), m))
+    # per training seed: the change of the raw rate and of the mass-corrected one
+    xs_raw, xs_mc = (xs.seed_means(xs_key(k), m) - xs.seed_means("no guidance", m)
+                     for m in ("outlier_rate", "outlier_rate_mc"))
+    xs_shift = t_interval(xs_raw - xs_mc)  # the raw change's part mc does not share
+    most = t_interval(xs_raw - 2 * xs_mc)  # < 0: that part is over half of the raw drop
+    say(f"xs_{tag}_shift", interval_text(xs_shift))
+    say(f"xs_{tag}_shift_pct", 100 * (1 - xs_mc.mean() / xs_raw.mean()), "{:.0f}")
+    say(f"xs_{tag}_most", interval_text(most))
+    say(f"xs_{tag}_most_w", word(most, "more than half of it",
+                                 "less than half of it").replace(
+        "not resolved", "not resolved as more or less than half of it"))
+    xs_holds[tag] = {
+        "the raw rate falls": word(xs_d[k]["outlier_rate"]) == "fewer",
+        "more than half of its fall is the shift of mass": word(most) == "fewer",
+        "fewer leaves are reached": word(xs_d[k]["leaves"]) == "fewer",
+        "branch TV rises": word(xs_d[k]["branch_tv"], "lower", "higher") == "higher"}
+    xs_bad = [c for c, v in xs_holds[tag].items() if not v]
+    say(f"xs_{tag}_verdict", "all four parts hold" if not xs_bad else
+        f"{4 - len(xs_bad)} of the four parts hold; not resolved or contradicted: "
+        + "; ".join(xs_bad))
+for short, m in (("out", "outlier_rate"), ("mc", "outlier_rate_mc"), ("lv", "leaves"),
+                 ("tv", "branch_tv"), ("rec", "recall")):
+    say(f"xs_none_{short}_m", xs.mean("no guidance", m))
+    say(f"xs_ag_{short}_m", xs.mean(xs_ag, m))
+
+# %% [markdown]
+# Paired over {glue:text}`xs_n` training seeds (95% intervals), sigma scaling at $k$ =
+# {glue:text}`xs_lo_k` changes the raw outlier rate by {glue:text}`xs_lo_out`
+# ({glue:text}`xs_lo_out_w`; {glue:text}`xs_none_out_m` → {glue:text}`xs_lo_out_m`) and
+# the mass-corrected rate by {glue:text}`xs_lo_mc` ({glue:text}`xs_lo_mc_w`;
+# {glue:text}`xs_none_mc_m` → {glue:text}`xs_lo_mc_m`). The part of the raw change that
+# the mass-corrected rate does not share — the shift of mass between depths — is
+# {glue:text}`xs_lo_shift` ({glue:text}`xs_lo_shift_pct`% of the mean raw change), and
+# it is {glue:text}`xs_lo_most_w` (raw − 2 × mass-corrected change:
+# {glue:text}`xs_lo_most`). The share of leaves reached changes by {glue:text}`xs_lo_lv`
+# ({glue:text}`xs_lo_lv_w`), the branch TV by {glue:text}`xs_lo_tv`
+# ({glue:text}`xs_lo_tv_w`), recall by {glue:text}`xs_lo_rec`
+# ({glue:text}`xs_lo_rec_w`). At $k$ = {glue:text}`xs_hi_k`: raw {glue:text}`xs_hi_out`
+# ({glue:text}`xs_hi_out_w`), mass-corrected {glue:text}`xs_hi_mc`
+# ({glue:text}`xs_hi_mc_w`), shift of mass {glue:text}`xs_hi_shift`
+# ({glue:text}`xs_hi_most_w`), leaves {glue:text}`xs_hi_lv` ({glue:text}`xs_hi_lv_w`),
+# branch TV {glue:text}`xs_hi_tv` ({glue:text}`xs_hi_tv_w`), recall
+# {glue:text}`xs_hi_rec` ({glue:text}`xs_hi_rec_w`). The mechanism claim across training
+# seeds, at $k$ = {glue:text}`xs_lo_k`: {glue:text}`xs_lo_verdict`; at $k$ =
+# {glue:text}`xs_hi_k`: {glue:text}`xs_hi_verdict`. Autoguidance at $w$ =
+# {glue:text}`xs_w`, for reference: raw {glue:text}`xs_ag_out_m`, mass-corrected
+# {glue:text}`xs_ag_mc_m`, leaves {glue:text}`xs_ag_lv_m`, branch TV
+# {glue:text}`xs_ag_tv_m` (unguided {glue:text}`xs_none_lv_m` and
+# {glue:text}`xs_none_tv_m`).
+
+# %% [markdown]
 # ## What the numbers say
 #
 # The cell below reads the measured numbers back; the discussion after it refers to them.
@@ -702,7 +807,10 @@ for tag, mn in (("net", "network"), ("ora", "exact oracle")):
 #
 # **Verdict on the presentation's claims.** "Small $k$ reduces outliers": confirmed ({glue:text}`none_out`
 # → {glue:text}`k102_out` at $k = 1.02$, {glue:text}`ssb_out` at $k$ = {glue:text}`ssb_k`), though
-# {glue:text}`shift_word` by sending fewer samples to the thin branches where the outliers sit. "… and
+# {glue:text}`shift_word` by sending fewer samples to the thin branches where the outliers sit.
+# Across {glue:text}`xs_n` training seeds (section *Across training seeds*), that mechanism at
+# $k$ = {glue:text}`xs_lo_k`: {glue:text}`xs_lo_verdict` (raw outlier rate
+# {glue:text}`xs_lo_out`, mass-corrected {glue:text}`xs_lo_mc`, paired against no guidance). "… and
 # still preserves diversity": partly — recall is largely kept ({glue:text}`k102_rec` and
 # {glue:text}`ssb_rec` against {glue:text}`none_rec` unguided), the spread over the branches does not
 # survive (branch TV {glue:text}`k102_tv` and {glue:text}`ssb_tv`, leaves {glue:text}`k102_leaves` and
