@@ -127,10 +127,11 @@ glue("toy_seeds", f"{len(first['training_seeds'])} training seeds × "
 # %% tags=["remove-input"]
 KEYS = [("outlier_rate", "outliers"), ("precision", "precision"), ("recall", "recall"),
         ("branch_tv", "branch TV"), ("leaves", "leaves")]
-n, n_t, n_s = (first["samples"], len(first["training_seeds"]), len(first["sampling_seeds"]))
+n = first["samples"]
+n_t, n_s = len(first["training_seeds"]), len(first["sampling_seeds"])
 tab = Table(["method", "setting"] + [c for _, c in KEYS] + ["recall ≥ floor"],
-            title=f"toy: mean ± std over {n_t} training × {n_s} fresh sampling seeds × {n} "
-                  f"samples "
+            title=f"toy: mean ± std over {n_t} training × {n_s} fresh sampling seeds "
+                  f"× {n} samples "
                   f"(from {Path(results_path).name})")
 tab.add("true samples", "", *(f"{toy['floor'][k]['mean']:.3f}" for k, _ in KEYS), "")
 for m, r in rows.items():

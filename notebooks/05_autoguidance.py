@@ -406,22 +406,26 @@ Table(["bin"] + ["true mass"] + list(shares),
 # %%
 spread = Runs(S, n_spread, sampling_seeds=seed_list,
               training_seeds=range(training_seeds))
-w_lo = min(w for w in ws_ag if w > 1)                # the sweep's smallest guided weight
+w_lo = min(w for w in ws_ag if w > 1)          # the sweep's smallest guided weight
 SPREAD_W = sorted({w_lo, w_autoguide})
 for w in SPREAD_W:
-    spread.run(("guide", w), lambda nets, w=w: GuidedDenoiser(S.main, nets.autoguide, w))
-    spread.run(("both", w), lambda nets, w=w: GuidedDenoiser(nets.main, nets.autoguide, w))
+    spread.run(("guide", w),
+               lambda nets, w=w: GuidedDenoiser(S.main, nets.autoguide, w))
+    spread.run(("both", w),
+               lambda nets, w=w: GuidedDenoiser(nets.main, nets.autoguide, w))
 spread.run(("cfg", w_cfg), lambda nets: GuidedDenoiser(nets.main, nets.uncond, w_cfg))
 spread.run(("none", 1.0), lambda nets: nets.main.denoise)
 t_seeds = spread.training_seeds
-cols = [f"outliers, AG w = {w:g}" for w in SPREAD_W] + [f"recall, AG w = {w_autoguide:g}"]
+cols = ([f"outliers, AG w = {w:g}" for w in SPREAD_W]
+        + [f"recall, AG w = {w_autoguide:g}"])
 seed_tab = Table(["training seed", "networks"] + cols
                  + ["outliers, no guidance", f"outliers, CFG w = {w_cfg:g}"],
                  title=f"per training seed: mean over {seeds} sampling seeds × "
                        f"{n_spread} samples")
 for i, t in enumerate(t_seeds):
     o = lambda key: f"{spread.seed_means(key, 'outlier_rate')[i]:.3f}"
-    seed_tab.add(t, "autoguide only (main: seed 0)", *(o(("guide", w)) for w in SPREAD_W),
+    seed_tab.add(t, "autoguide only (main: seed 0)",
+                 *(o(("guide", w)) for w in SPREAD_W),
                  f"{spread.seed_means(('guide', w_autoguide), 'recall')[i]:.3f}",
                  f"{spread.seed_means(('none', 1.0), 'outlier_rate')[0]:.3f}", "")
 for i, t in enumerate(t_seeds):

@@ -87,6 +87,8 @@ w_max_ag = 3.0                  # autoguidance with the presentation's cosine sc
 recall_floor = 0.90             # the selection criterion's floor on mean recall
 n_samples = 4096                # samples per run
 seeds = 3                       # runs (seeds 0, 1, …) behind every mean ± std
+training_seeds = 3              # training seeds of the two readings' comparison
+n_readings = 2048               # samples per run of that comparison
 
 # %% tags=["hide-input"]
 from hgutils.params import check_float, check_float_list, check_int
@@ -101,13 +103,17 @@ w_max_ag = check_float(w_max_ag, "w_max_ag", 1)
 recall_floor = check_float(recall_floor, "recall_floor", 0, 1)
 n_samples = check_int(n_samples, "n_samples", 16)
 seeds = check_int(seeds, "seeds", 1)
+training_seeds = check_int(training_seeds, "training_seeds", 2)
+n_readings = check_int(n_readings, "n_readings", 16)
 
 # %% tags=["hide-input"]
 import torch
 
 from hgutils import experiments, metrics, plots, train
-from hgutils.guidance import Constant, GuidedDenoiser, Linear, PresentationCosine
-from hgutils.report import Table, mean_std, pm
+from hgutils.guidance import (Constant, GuidedDenoiser, Linear, PresentationCosine,
+                              sigma_scaling)
+from hgutils.report import Table, mean_std, pm, say
+from hgutils.runs import Runs, interval_text, word
 from hgutils.nets import forward_macs
 from hgutils.samplers import CountingDenoiser, CountingScore, evaluations
 
@@ -434,6 +440,77 @@ for key in DEPTH_KEYS:
 dt
 
 # %% [markdown]
+# ## The presentation's cosine, read both ways
+#
+# Read literally in this study's $(w-1)$ convention, the presentation's $w_t = \tfrac12
+# w_\text{max}(1 + \cos\pi t/T)$, with $t$ counting down from $T$, starts at $w = 0$: the guided
+# score of the first step is the guide's own, $s_1(x; k\sigma)$, and until $w$ reaches 1 the
+# guidance points *away* from the main model (`PresentationCosine(w_max, literal=True)`). Every
+# other section of this chapter runs the reading that rises from $w = 1$. Both readings, with sigma
+# scaling at $k$ = `k_ref` and $w_\text{max}$ = `w_max_ref`, on `training_seeds` training seeds of
+# the main model × `seeds` sampling seeds (`n_readings` samples each), the same start noise for
+# both; the paired difference (literal − rising from 1) has a 95% interval over training seeds.
+
+# %%
+READ = {"rising from w = 1": PresentationCosine(w_max_ref),
+        "literal, from w = 0": PresentationCosine(w_max_ref, literal=True)}
+both = Runs(S, n_readings, sampling_seeds=seed_list,
+            training_seeds=range(training_seeds))
+for name, sch in READ.items():
+    both.run(name, lambda nets, sch=sch: sigma_scaling(nets.main, k_ref, sch,
+                                                       sigmas=S.sigmas))
+both.run("no guidance", lambda nets: nets.main.denoise)
+RK = ["outlier_rate", "outlier_rate_mc", "recall", "coverage", "branch_tv", "leaves",
+      "sw2"]
+read_tab = both.table(["no guidance", *READ], RK,
+                      title=f"sigma scaling, k = {k_ref:g}, w_max = {w_max_ref:g}: "
+                            f"mean ± std over {training_seeds} training × {seeds} "
+                            f"sampling seeds")
+lit_d = {k: both.paired("literal, from w = 0", "rising from w = 1", k) for k in RK}
+read_tab.add("literal − rising (95%)", *(interval_text(d) for d in lit_d.values()))
+read_tab
+
+# %% tags=["hide-input"]
+for k, tag, less, more in (("outlier_rate", "out", "fewer", "more"),
+                           ("outlier_rate_mc", "mc", "fewer", "more"),
+                           ("recall", "rec", "lower", "higher"),
+                           ("coverage", "cov", "lower", "higher"),
+                           ("branch_tv", "tv", "lower", "higher"),
+                           ("leaves", "lv", "fewer", "more"),
+                           ("sw2", "sw", "lower", "higher")):
+    say(f"rd_{tag}", interval_text(lit_d[k]))
+    say(f"rd_{tag}_w", word(lit_d[k], less, more))
+    for name, s_ in (("literal, from w = 0", "lit"), ("rising from w = 1", "std"),
+                     ("no guidance", "none")):
+        say(f"rd_{s_}_{tag}", both.mean(name, k))
+say("rd_n", str(training_seeds))
+DIV = (("recall", "recall", "higher"), ("coverage", "coverage", "higher"),
+       ("branch_tv", "branch TV", "lower"), ("leaves", "leaves", "higher"))
+more_div = [lab for k, lab, good in DIV if word(lit_d[k], "lower", "higher") == good]
+less_div = [lab for k, lab, good in DIV
+            if word(lit_d[k], "lower", "higher") not in (good, "not resolved")]
+say("rd_more_div", ", ".join(more_div) or "none")
+say("rd_less_div", ", ".join(less_div) or "none")
+# the literal reading against no guidance at all
+lit_none = both.paired("literal, from w = 0", "no guidance", "outlier_rate")
+say("rd_none_d", interval_text(lit_none))
+say("rd_none_w", word(lit_none))
+
+# %% [markdown]
+# With the same knobs, the literal reading against the one rising from $w = 1$ (paired, 95%
+# intervals over {glue:text}`rd_n` training seeds): outliers {glue:text}`rd_out`
+# ({glue:text}`rd_out_w`; {glue:text}`rd_lit_out` against {glue:text}`rd_std_out`, unguided
+# {glue:text}`rd_none_out`), mass-corrected {glue:text}`rd_mc` ({glue:text}`rd_mc_w`), recall
+# {glue:text}`rd_rec` ({glue:text}`rd_rec_w`), coverage {glue:text}`rd_cov`
+# ({glue:text}`rd_cov_w`), branch TV {glue:text}`rd_tv` ({glue:text}`rd_tv_w`), leaves
+# {glue:text}`rd_lv` ({glue:text}`rd_lv_w`), SW₂ {glue:text}`rd_sw` ({glue:text}`rd_sw_w`).
+# Diversity metrics on which the literal reading is resolvedly more diverse:
+# {glue:text}`rd_more_div`; less diverse: {glue:text}`rd_less_div`. Its first steps sample the
+# guide — the main network at $k\sigma$ — and guide away from the main model, which is one way
+# the presentation's schedule could have "added diversity". Against no guidance at all its
+# outliers differ by {glue:text}`rd_none_d` ({glue:text}`rd_none_w`).
+
+# %% [markdown]
 # ## What the numbers say
 #
 # The cell below reads the measured numbers back; the discussion after it refers to them.
@@ -613,13 +690,13 @@ say("ss_none_x", ss_macs / spent["no guidance"][2], "{:.1f}")
 # to $w_\text{max} = 3$ against the constant $w = 3$: {glue:text}`ags_agw` (outliers {glue:text}`ags_out`
 # and {glue:text}`agw_out`, branch TV {glue:text}`ags_tv` and {glue:text}`agw_tv`).
 #
-# **A limitation: the literal reading of the presentation's schedule is not run.** Read literally with the
-# $(w-1)$ convention of this study, $w_t = \tfrac12 w_\text{max}(1 + \cos\pi t/T)$ with $t$ counting down
-# from $T$ starts at $w$ = {glue:text}`lit_w0` in the first step — the guided score is then the guide's
-# own, $s_1(x;k\sigma)$ — and stays below $w = 1$, guidance *away* from the main model and toward the
-# guide, for the first {glue:text}`lit_cross_pct`% of the sampling progress at $w_\text{max}$ = 3. This
-# chapter runs only the reading that starts at $w = 1$ (`PresentationCosine`); what the literal schedule
-# does is not measured here.
+# **The literal reading.** Read literally with the $(w-1)$ convention of this study,
+# $w_t = \tfrac12 w_\text{max}(1 + \cos\pi t/T)$ with $t$ counting down from $T$ starts at $w$ =
+# {glue:text}`lit_w0` in the first step — the guided score is then the guide's own,
+# $s_1(x;k\sigma)$ — and stays below $w = 1$, guidance *away* from the main model and toward the
+# guide, for the first {glue:text}`lit_cross_pct`% of the sampling progress at $w_\text{max}$ =
+# 3. The section above runs both readings on `training_seeds` training seeds; the rest of this chapter uses
+# the reading that starts at $w = 1$.
 #
 # **Cost.** All these run the same 32 Heun steps, {glue:text}`calls` denoiser calls. Sigma scaling
 # evaluates the main network twice per call ({glue:text}`ss_main_evals` evaluations, about

@@ -69,9 +69,9 @@ if "google.colab" in sys.modules:
 # the criterion: lowest outlier rate among settings with mean recall >= recall_floor
 recall_floor = 0.90
 grid_size = 4           # candidates per guided method, evenly spaced over its range
-training_seeds = 3      # every network is trained with seeds 0, 1, …, training_seeds - 1
-selection_seeds = 1     # sampling seeds 0, 1, … per training seed that choose the settings
-seeds = 2               # fresh sampling seeds per training seed behind every reported number
+training_seeds = 3      # every network is trained with seeds 0, 1, …
+selection_seeds = 1     # sampling seeds 0, 1, … per training seed: the selection runs
+seeds = 2               # fresh sampling seeds per training seed: the reported runs
 # the reported runs use sampling seeds seed_offset, seed_offset + 1, …
 seed_offset = 100
 # samples per run; the selection runs use the same number, since k-NN recall depends on
@@ -239,7 +239,8 @@ fid = Table(["method", "setting", "samples × runs"] + [METRICS[k][0] for k in F
             title=f"best setting of each method ({crit}): fidelity, mean ± std over "
                   f"{training_seeds} training × {seeds} fresh sampling seeds")
 div = Table(["method", "recall ≥ floor"] + [METRICS[k][0] for k in DIVERSITY],
-            title="best setting of each method: diversity, mean ± std over the same runs")
+            title="best setting of each method: diversity, mean ± std over the same "
+                  "runs")
 fid.add("true samples", "", f"{n_samples} × {seeds}", *(pm(floor[k]) for k in FIDELITY))
 div.add("true samples", "", *(pm(floor[k]) for k in DIVERSITY))
 cost_tab = Table(["method", "evals/sample main + guide", "MACs/sample", "extra model"],
@@ -247,11 +248,13 @@ cost_tab = Table(["method", "evals/sample main + guide", "MACs/sample", "extra m
 for m in ROWS:
     R, key = runs_of(m)
     c = costs[m]
-    flag = "" if chosen[HT_L if m == HT_X else m][1] else " (below the floor on selection)"
+    flag = ("" if chosen[HT_L if m == HT_X else m][1]
+            else " (below the floor on selection)")
     name = METHODS[HT_L].setting(ht_w) if m == HT_X else setting(m)
     fid.add(m, name + flag, f"{R.n} × {len(R.nets) * len(R.sampling_seeds)}",
             *(R.pm(key, k) for k in FIDELITY))
-    div.add(m, "yes" if meets[m] else "no (misses it)", *(R.pm(key, k) for k in DIVERSITY))
+    div.add(m, "yes" if meets[m] else "no (misses it)",
+            *(R.pm(key, k) for k in DIVERSITY))
     cost_tab.add(m, f"{c[0]:.0f} + {c[1]:.0f}",
                  "—" if m == HT_X else f"{c[2] / 1e6:.2f} M", EXTRA[m])
 display(fid, div, cost_tab)
@@ -276,7 +279,8 @@ Markdown("\n".join(f"- **{label(k)}** ({better(k)} is better): {note(k)}."
 TS = S.nets
 per_seed = Table(["method", "setting"] + [f"outliers, seed {n.seed}" for n in TS]
                  + ["recall (per seed)"],
-                 title=f"per training seed (0, 1, …): mean over {seeds} fresh sampling seeds")
+                 title=f"per training seed (0, 1, …): mean over {seeds} fresh sampling "
+                       f"seeds")
 for m in METHODS:
     o, r = final.seed_means(m, "outlier_rate"), final.seed_means(m, "recall")
     per_seed.add(m, setting(m), *(f"{x:.3f}" for x in o),
@@ -334,7 +338,8 @@ ctab = Table(["guide", "setting"] + [METRICS[k][0] for k in PAIRED],
              title=f"heavy tail against its Gaussian fine-tune, mean ± std over "
                    f"{training_seeds} training × {seeds} fresh sampling seeds")
 for m in (HT_L, CONTROL, REF):
-    name = setting(HT_L).replace(f"ν = {HT_NU:g}", "ν = ∞") if m == CONTROL else setting(m)
+    name = (setting(HT_L).replace(f"ν = {HT_NU:g}", "ν = ∞") if m == CONTROL
+            else setting(m))
     ctab.add(m, name, *(final.pm(m, k) for k in PAIRED))
 for pair, d in ctl.items():
     ctab.add(pair, "paired, 95%", *(interval_text(v) for v in d.values()))
@@ -351,7 +356,8 @@ ctab
 
 # %%
 def at(m, x_key, target, y_key):
-    """y_key where the method's curve (candidates in knob order) first crosses x_key = target."""
+    """y_key where the method's curve (candidates in knob order) first crosses
+    x_key = target."""
     pts = [(select.mean((m, v), x_key), select.mean((m, v), y_key)) for v in grids[m]]
     for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
         if min(x0, x1) <= target <= max(x0, x1):
@@ -367,8 +373,8 @@ matched = {m: {(xk, t, yk): at(m, xk, t, yk)
 cols = list(next(iter(matched.values())))
 where = [(xk, t) for xk, t, yk in cols if yk == "outlier_rate"]
 mtab = Table(["method"] + [f"at {METRICS[xk][0]} {t:.2f}" for xk, t in where],
-             title="interpolated outlier rate, raw / mass-corrected, at matched recall and "
-                   "branch TV (selection runs)")
+             title="interpolated outlier rate, raw / mass-corrected, at matched "
+                   "recall and branch TV (selection runs)")
 for m, v in matched.items():
     mtab.add(m, *(f"{fmt(v[(xk, t, 'outlier_rate')])} / "
                   f"{fmt(v[(xk, t, 'outlier_rate_mc')])}" for xk, t in where))
@@ -385,7 +391,8 @@ mtab
 rnd = lambda v: round(float(v), 6)
 stat = lambda vals: {"mean": rnd(mean_std(vals)[0]), "std": rnd(mean_std(vals)[1]),
                      "values": [rnd(x) for x in vals]}
-triple = lambda d: {k: dict(zip(("mean", "low", "high"), map(rnd, v))) for k, v in d.items()}
+triple = lambda d: {k: dict(zip(("mean", "low", "high"), map(rnd, v)))
+                    for k, v in d.items()}
 out = {
     "criterion": {"rule": "lowest mean outlier rate among candidates with mean recall "
                           ">= recall_floor over the selection runs; ties: higher "
@@ -460,8 +467,8 @@ rank = sorted(METHODS, key=mm)
 print(f"outlier rate: true samples {true_o:.3f}, no guidance {none_o:.3f}")
 for m in rank:
     removed = (none_o - mm(m)) / (none_o - true_o)
-    print(f"{m:22s} {setting(m):21s} outliers {mm(m):.3f} "
-          f"(removes {removed:4.0%} of the excess)")
+    print(f"{m:22s} {setting(m):22s} outliers {mm(m):.3f} "
+          f"(removes {removed:.0%} of the excess)")
     print(f"  mass-corr. {mm(m, 'outlier_rate_mc'):.3f}, recall {mm(m, 'recall'):.3f}"
           f"{'' if meets[m] else ' (misses the floor)'}, branch TV "
           f"{mm(m, 'branch_tv'):.3f}, leaves {mm(m, 'leaves'):.3f}")
@@ -514,10 +521,10 @@ for m, s_ in (("autoguidance", "ag"), ("no guidance", "none")):
 # raw fewer outliers than autoguidance, but not fewer once mass-corrected
 drained = [m for m, d in vs_ag.items() if word(d["outlier_rate"]) == "fewer"
            and word(d["outlier_rate_mc"]) != "fewer"]
-say("drained", names(drained))
-say("drained_leaves", "" if not drained else " The share of the leaf branches they reach: "
-    + ", ".join(f"{m} {mm(m, 'leaves'):.3f}" for m in drained)
-    + f", against autoguidance's {mm(REF, 'leaves'):.3f}.")
+leaves_of = ", ".join(f"{m} {mm(m, 'leaves'):.3f}" for m in drained)
+say("drained", "none" if not drained else
+    f"{names(drained)} (the share of the leaf branches they reach: {leaves_of}, "
+    f"against autoguidance's {mm(REF, 'leaves'):.3f})")
 say("tv_cap", tv_cap, "{:g}")
 say("tv_cap_none", names([m for m, (_, q) in capped.items() if not q]))
 # matched recall and branch TV
@@ -530,7 +537,8 @@ for i, (xk, t, yk) in enumerate(cols):
 # the cheap proposals
 say("ss_macs", costs["sigma scaling"][2] / 1e6, "{:.2f}")
 say("ag_macs", costs["autoguidance"][2] / 1e6, "{:.2f}")
-ss_pair = {k: final.paired("sigma scaling + cosine", "sigma scaling", k) for k in PAIRED}
+ss_pair = {k: final.paired("sigma scaling + cosine", "sigma scaling", k)
+           for k in PAIRED}
 say("ssc_ss_tv", ci(ss_pair["branch_tv"]))
 say("ssc_ss_tv_w", word(ss_pair["branch_tv"], "lower", "higher"))
 for m, s_ in (("sigma scaling", "ss"), ("sigma scaling + cosine", "ssc"),
@@ -603,7 +611,7 @@ for m, s_ in (("autoguidance", "ag"), ("heavy tail (learned)", "ht"),
     o = final.seed_means(m, "outlier_rate")
     say(f"{s_}_seed_lo", float(o.min()))
     say(f"{s_}_seed_hi", float(o.max()))
-# the lowest outliers among the methods that meet the floor: resolved against each other?
+# the fewest outliers among those meeting the floor: resolved against the others?
 if best:
     beaten = [m for m in ok if m != best
               and word(final.paired(best, m, "outlier_rate")) == "fewer"]
@@ -641,7 +649,7 @@ else:
 # resolved: {glue:text}`raw_not_resolved`. The mass-corrected rate, which emptying thin branches
 # does not lower — fewer: {glue:text}`mc_fewer`; more: {glue:text}`mc_more`; not
 # resolved: {glue:text}`mc_not_resolved`. Methods whose raw advantage over autoguidance does not
-# survive the mass correction: {glue:text}`drained`.{glue:text}`drained_leaves`
+# survive the mass correction: {glue:text}`drained`.
 #
 # **Diversity beyond recall.** Sigma scaling's branch TV is {glue:text}`ss_branch_tv`, against
 # autoguidance's {glue:text}`ag_branch_tv` and the unguided {glue:text}`none_branch_tv` (paired
@@ -727,7 +735,8 @@ def view(recall_floor=0.90, max_branch_tv=1.0):
                     f"branch TV ≤ {max_branch_tv:.2f}")
     for m in METHODS:
         v, ok = choose(cands(m), recall_floor, max_branch_tv)
-        t.add(m, METHODS[m].setting(v) + ("" if ok else " (none qualifies: highest recall)"),
+        t.add(m, METHODS[m].setting(v)
+              + ("" if ok else " (none qualifies: highest recall)"),
               *(f"{select.mean((m, v), k):.3f}"
                 for k in ("outlier_rate", "precision", "recall", "branch_tv",
                           "leaves")))
