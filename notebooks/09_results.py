@@ -218,23 +218,27 @@ for m in METHODS:
     costs[m] = cost(METHODS[m].build(S, S.nets[0], chosen[m][0]))
 floor = S.floor(fresh, n_samples)          # true samples: no training seed
 HT_L, HT_X = "heavy tail (learned)", "heavy tail (exact)"
+HT_LS = "heavy tail (learned), same size"   # the learned guide at n_oracle samples
 ht_w = chosen[HT_L][0]
 small = Runs(S, n_oracle, sampling_seeds=fresh)          # the rows at n_oracle samples
 exact_guide = toy.StudentT(S.tree, HT_NU)
 small.run(HT_X, lambda nets: heavy_tail(nets.main, exact_guide, ht_w))
 small.run(HT_L, build(HT_L, ht_w))
-EXTRA = {m: METHODS[m].extra for m in METHODS} | {HT_X: "exact p₀ (toy only)"}
-costs[HT_X] = costs[HT_L]
+EXTRA = {m: METHODS[m].extra for m in METHODS} | {HT_X: "exact p₀ (toy only)",
+                                                   HT_LS: METHODS[HT_L].extra}
+costs[HT_X] = costs[HT_LS] = costs[HT_L]
 # the floor judged again on the fresh seeds
 meets = {m: final.mean(m, "recall") >= recall_floor for m in METHODS}
 meets[HT_X] = small.mean(HT_X, "recall") >= recall_floor
+meets[HT_LS] = small.mean(HT_L, "recall") >= recall_floor
 
 # %%
 FIDELITY = ["outlier_rate", "outlier_rate_mc", "precision", "density", "leakage"]
 DIVERSITY = ["recall", "coverage", "branch_tv", "leaves", "sw2"]
 crit = f"criterion: lowest outliers at recall ≥ {recall_floor:g}"
-runs_of = lambda m: (small, HT_X) if m == HT_X else (final, m)
-ROWS = list(METHODS) + [HT_X]
+SMALL = {HT_X: HT_X, HT_LS: HT_L}                      # rows of the n_oracle runs
+runs_of = lambda m: (small, SMALL[m]) if m in SMALL else (final, m)
+ROWS = list(METHODS) + [HT_X, HT_LS]
 fid = Table(["method", "setting", "samples × runs"] + [METRICS[k][0] for k in FIDELITY],
             title=f"best setting of each method ({crit}): fidelity, mean ± std over "
                   f"{training_seeds} training × {seeds} fresh sampling seeds")
@@ -248,9 +252,9 @@ cost_tab = Table(["method", "evals/sample main + guide", "MACs/sample", "extra m
 for m in ROWS:
     R, key = runs_of(m)
     c = costs[m]
-    flag = ("" if chosen[HT_L if m == HT_X else m][1]
+    flag = ("" if chosen[HT_L if m in SMALL else m][1]
             else " (below the floor on selection)")
-    name = METHODS[HT_L].setting(ht_w) if m == HT_X else setting(m)
+    name = METHODS[HT_L].setting(ht_w) if m in SMALL else setting(m)
     fid.add(m, name + flag, f"{R.n} × {len(R.nets) * len(R.sampling_seeds)}",
             *(R.pm(key, k) for k in FIDELITY))
     div.add(m, "yes" if meets[m] else "no (misses it)",
@@ -308,7 +312,7 @@ REF = "autoguidance"
 GUIDED = [m for m in METHODS if m != "no guidance"]
 diffs = {(m, REF): {k: final.paired(m, REF, k) for k in PAIRED} for m in GUIDED
          if m != REF}
-diffs[(HT_X, HT_L)] = {k: small.paired(HT_X, HT_L, k) for k in PAIRED}
+diffs[(HT_X, HT_LS)] = {k: small.paired(HT_X, HT_L, k) for k in PAIRED}
 say("t_crit", stats.t.ppf(0.975, training_seeds - 1), "{:.1f}")
 say("t_df", str(training_seeds - 1))
 ptab = Table(["method − reference"] + [f"Δ {METRICS[k][0]}" for k in PAIRED],
@@ -419,9 +423,9 @@ out["controls"] = {CONTROL: {
     "paired": {a: triple(d) for a, d in ctl.items()}}}
 for m in ROWS:
     R, key = runs_of(m)
-    sel_m = HT_L if m == HT_X else m
+    sel_m = HT_L if m in SMALL else m
     out["methods"][m] = {
-        "setting": METHODS[HT_L].setting(ht_w) if m == HT_X else setting(m),
+        "setting": METHODS[HT_L].setting(ht_w) if m in SMALL else setting(m),
         "meets_recall_floor": bool(meets[m]),
         "meets_recall_floor_on_selection": bool(chosen[sel_m][1]),
         "samples": R.n, "training_seeds": R.training_seeds,
@@ -547,7 +551,7 @@ for m, s_ in (("sigma scaling", "ss"), ("sigma scaling + cosine", "ssc"),
     say(f"{s_}_mc_w", word(vs_ag[m]["outlier_rate_mc"]))
     say(f"{s_}_rec_w", word(vs_ag[m]["recall"], "lower", "higher"))
     say(f"{s_}_tv_w", word(vs_ag[m]["branch_tv"], "lower", "higher"))
-ex = diffs[(HT_X, HT_L)]
+ex = diffs[(HT_X, HT_LS)]
 say("ex_d_raw", ci(ex["outlier_rate"]))
 say("ex_d_mc", ci(ex["outlier_rate_mc"]))
 say("ex_d_rec", ci(ex["recall"]))

@@ -146,3 +146,21 @@ def test_a_row_recomputed_from_scratch_agrees(results):
         mean, std = row["metrics"][key]["mean"], row["metrics"][key]["std"]
         tol = 4 * (std + math.sqrt(mean * (1 - mean) / n))
         assert abs(got[key][0] - mean) <= tol, (key, got[key][0], mean, tol)
+
+
+def test_paired_intervals_are_over_training_seeds(results):
+    """Each paired interval is the 95% t-interval of the per-training-seed means of the run-by-run
+    differences (values are stored training seed by training seed), recomputed here."""
+    import numpy as np
+    from scipy import stats
+
+    for label, d in results["paired"]["differences"].items():
+        a, b = label.split(" - ")
+        ma, mb = results["methods"][a], results["methods"][b]
+        T, S = len(ma["training_seeds"]), len(ma["sampling_seeds"])
+        for key in PAIRED:
+            diff = (np.array(ma["metrics"][key]["values"])
+                    - np.array(mb["metrics"][key]["values"])).reshape(T, S).mean(1)
+            half = stats.t.ppf(0.975, T - 1) * diff.std(ddof=1) / math.sqrt(T)
+            assert d[key]["low"] == pytest.approx(diff.mean() - half, abs=2e-5), (label, key)
+            assert d[key]["high"] == pytest.approx(diff.mean() + half, abs=2e-5), (label, key)
