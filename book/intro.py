@@ -64,6 +64,7 @@ from myst_nb import glue
 
 from hgutils import plots
 from hgutils.methods import METHODS
+from hgutils.runs import word
 from hgutils.report import Link, Table
 
 if not isinstance(results_path, str) or not results_path.endswith(".json"):
@@ -99,8 +100,7 @@ first = next(iter(rows.values()))
 # paired against autoguidance (95% intervals over training seeds), from the same file
 pairs = toy["paired"]["differences"]
 ref = toy["paired"]["reference"]
-side = lambda d: ("not resolved" if d["low"] <= 0 <= d["high"]
-                  else "fewer" if d["high"] < 0 else "more")
+side = lambda d: word((d["mean"], d["low"], d["high"]))
 for w_ in ("fewer", "more", "not resolved"):
     ms = [k.split(" - ")[0] for k, d in pairs.items()
           if k.endswith(f" - {ref}") and side(d["outlier_rate"]) == w_]

@@ -12,6 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
+from ._checks import check_int
 from .guidance import (Cosine, GuidedDenoiser, Interval, Linear, PresentationCosine, heavy_tail,
                        sigma_scaling)
 
@@ -75,9 +78,6 @@ METHODS = {
 
 def grid(name: str, size: int) -> list[float]:
     """`size` values evenly spaced over the method's span (one value, 1, without a span)."""
-    import numpy as np
-
-    from ._checks import check_int
     m = METHODS[name]
     if m.span is None:
         return [1.0]

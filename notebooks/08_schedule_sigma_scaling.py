@@ -695,7 +695,7 @@ say("ss_none_x", ss_macs / spent["no guidance"][2], "{:.1f}")
 # {glue:text}`lit_w0` in the first step — the guided score is then the guide's own,
 # $s_1(x;k\sigma)$ — and stays below $w = 1$, guidance *away* from the main model and toward the
 # guide, for the first {glue:text}`lit_cross_pct`% of the sampling progress at $w_\text{max}$ =
-# 3. The section above runs both readings on `training_seeds` training seeds; the rest of this chapter uses
+# `w_max_ref`. The section above runs both readings on `training_seeds` training seeds; the rest of this chapter uses
 # the reading that starts at $w = 1$.
 #
 # **Cost.** All these run the same 32 Heun steps, {glue:text}`calls` denoiser calls. Sigma scaling
