@@ -224,7 +224,7 @@ def test_phema_gamma_known_values():
     (ToyConfig, "P_std", float("nan")), (ToyConfig, "lr_ref", 0), (ToyConfig, "ema_std", 0.5),
     (ToyConfig, "num_layers", 1.5), (ToyConfig, "seed", -1), (ToyConfig, "hidden_dim", True),
     (DDPMConfig, "T", 0), (DDPMConfig, "lr", -1e-3), (DDPMConfig, "classes", "BA"), (DDPMConfig, "iters", 0),
-    (DDPMConfig, "fourier", -1),
+    (DDPMConfig, "fourier", -1), (DDPMConfig, "t_power", 0.0), (DDPMConfig, "t_power", float("inf")),
 ])
 def test_configs_reject_bad_fields(cls, field, value):
     with pytest.raises(ValueError, match=rf"\b{field}\b"):
@@ -237,6 +237,18 @@ def test_config_keys():
                                     ToyConfig(P_mean=-2.2), DDPMConfig(), DDPMConfig(seed=1))}
     assert len(keys) == 7
     assert config_key(ToyConfig()).startswith("ToyConfig-") and config_key(DDPMConfig()).startswith("DDPMConfig-")
+
+
+def test_ddpm_t_power_draws_small_t_more_often_and_keeps_the_uniform_key():
+    """t_power p: P(t ≤ τ) = (τ/T)^(1/p); p = 1 is the uniform draw and the cached model's name."""
+    from hgutils.train import config_dict, draw_t
+    assert "t_power" not in config_dict(DDPMConfig())                     # models cached before it
+    assert config_key(DDPMConfig(t_power=2.0)) != config_key(DDPMConfig())
+    T, tau = 1000, 50
+    for p in (1.0, 2.0, 0.5):
+        t = draw_t(DDPMConfig(T=T, batch=200_000, t_power=p), torch.Generator().manual_seed(0))
+        assert int(t.min()) >= 1 and int(t.max()) <= T
+        assert abs(float((t <= tau).double().mean()) - (tau / T) ** (1 / p)) < 0.005
 
 
 def test_config_key_numpy_integer_field():
