@@ -51,13 +51,15 @@ if "google.colab" in sys.modules:
 steps = 1000                          # DDPM steps of the showcase figure (1..T)
 steps_list = [10, 20, 50, 100, 250, 1000]   # step counts of the sweep (network)
 oracle_steps_list = [10, 20, 50, 100, 250]  # the same for the exact oracle (slower)
-n_samples = 4096                      # samples per run
+n_samples = 2048                      # samples per run
 seeds = 3                             # runs behind every mean ± std
 T = 1000                              # diffusion length (Ho et al. 2020)
 train_iters = 3000                    # iterations of the ε-model
+t_power = 2.0                         # the test network's draw of t (1: uniform)
+hypothesis_seeds = 3                  # training seeds of both networks of that test
 
 # %% tags=["hide-input"]
-from hgutils.params import check_int, check_int_list
+from hgutils.params import check_float, check_int, check_int_list
 
 T = check_int(T, "T", 2)
 steps = check_int(steps, "steps", 1)
@@ -70,6 +72,11 @@ if max(steps_list + oracle_steps_list) > T:
 n_samples = check_int(n_samples, "n_samples", 16)
 seeds = check_int(seeds, "seeds", 1)
 train_iters = check_int(train_iters, "train_iters", 1)
+t_power = check_float(t_power, "t_power", 0, low_open=True)
+if t_power == 1:
+    raise ValueError("t_power must differ from 1 (1 is the uniform draw the test "
+                     "network is compared with), got 1")
+hypothesis_seeds = check_int(hypothesis_seeds, "hypothesis_seeds", 2)
 
 # %% tags=["hide-input"]
 import torch
@@ -142,17 +149,26 @@ model = ddpm_denoiser(cfg)        # the ε-net, wrapped as D(x; σ) = x − σ �
 # %%
 loss_t = [1, 3, 10, 30, 100, 300, 1000]
 loss_t = [t for t in loss_t if t <= T]
-gen = torch.Generator().manual_seed(1)
-rows = []
-for t in loss_t:
-    s = float(sigma_t[t - 1])
-    y = tree.sample(8192, generator=gen)
-    eps = torch.randn(8192, 2, generator=gen)
-    x = y + s * eps                                      # = x_t / √ᾱ_t
-    eps_star = (x - tree.denoise(x, s)) / s              # exact minimiser
-    eps_hat = (x - model.denoise(x, s)) / s              # the network
-    rows.append((t, s, (eps - eps_star).square().sum(1).mean().item(),
-                 (eps_hat - eps_star).square().sum(1).mean().item()))
+
+
+def loss_rows(net):
+    """(t, σ_t, irreducible loss, the network's excess) at each t of loss_t, 8192 draws
+    each (the same draws for every network)."""
+    gen = torch.Generator().manual_seed(1)
+    out = []
+    for t in loss_t:
+        s = float(sigma_t[t - 1])
+        y = tree.sample(8192, generator=gen)
+        eps = torch.randn(8192, 2, generator=gen)
+        x = y + s * eps                                  # = x_t / √ᾱ_t
+        eps_star = (x - tree.denoise(x, s)) / s          # exact minimiser
+        eps_hat = (x - net.denoise(x, s)) / s            # the network
+        out.append((t, s, (eps - eps_star).square().sum(1).mean().item(),
+                    (eps_hat - eps_star).square().sum(1).mean().item()))
+    return out
+
+
+rows = loss_rows(model)
 
 fig, (ax,) = plots.figure(5.0, 2.8)
 plots.metric_curve(ax, [r[0] for r in rows], [r[2] for r in rows],
@@ -346,15 +362,128 @@ _ = say("small_t_share", 100 * t_bad / T, "{:.1f}")
 # (that error is $\mathbb E\lVert\varepsilon^*\rVert^2$ = 2 − {glue:text}`irr_first` =
 # {glue:text}`var_first`): at the smallest noise level the network {glue:text}`exc_first_word`
 # predicting the average noise, while from $t = 300$ on its excess is at most
-# {glue:text}`exc_large_t`. Why it fails at small $t$ is not tested in this chapter. One hypothesis:
-# the uniform $t$ of the DDPM loss spends only {glue:text}`small_t_share`% of its draws on
+# {glue:text}`exc_large_t`. Why does it fail at small $t$? One hypothesis, tested in the next
+# section: the uniform $t$ of the DDPM loss spends only {glue:text}`small_t_share`% of its draws on
 # $t \le$ {glue:text}`t_bad` (the largest $t$ of the table where the network misses at least half of
 # $\mathbb E\lVert\varepsilon^*\rVert^2$), and a small MLP may not learn that sharp a function from
-# so few. What the chapter does show: the number of steps sets the discretisation error, and the
+# so few. Whatever the cause: the number of steps sets the discretisation error, and the
 # network's error, largest at small $t$, sets a floor that no step count tried here removes.
 # [Chapter 2](02_score_ode.ipynb) trains a different network (4×64, exact score regression with
 # noise levels drawn log-normally around σ ≈ 0.1) and compares its floor with this one, with
 # network, loss, parameterisation and sampler all changed at once.
+#
+# ## Testing the hypothesis: more draws at small $t$
+#
+# A test network is trained exactly like the chapter's ε-network (same architecture, iterations,
+# batch and learning rate) except for the draw of $t$: $t = \lceil T u^p \rceil$ with
+# $u \sim \mathcal U(0, 1]$ and $p =$ {glue:text}`hyp_p`, so that a share $(\tau/T)^{1/p}$ of its
+# draws lands at $t \le \tau$. Both are trained with {glue:text}`hyp_n` training seeds each (the
+# uniform one of seed 0 is the chapter's network); per training seed we measure the excess loss on the loss table's draws and sample with the ancestral sampler
+# at {glue:text}`hyp_steps` steps from the same start noise ({glue:text}`hyp_sampling` sampling
+# seeds of {glue:text}`hyp_nsamp` samples). The differences test − uniform are paired by training
+# seed (95% t-interval).
+
+# %%
+from hgutils.runs import interval_text, t_interval, word
+
+small_t = [t for t in loss_t if t <= t_bad]
+large_t = [t for t in loss_t if t >= 300 and t > t_bad] or [loss_t[-1]]
+sig_show = samplers.ddpm_sigmas(steps, abar)
+
+
+def measure(p, seed):
+    """Mean excess loss over small_t and over large_t, and sampling metrics of a net."""
+    if p == 1 and seed == cfg.seed and steps in net_runs:
+        net, runs = model, net_runs[steps]        # the chapter's network, already run
+    else:
+        net = ddpm_denoiser(DDPMConfig(classes="A", T=T, iters=train_iters, seed=seed,
+                                       t_power=p))
+        runs = experiments.evaluate(net.denoise, tree, reference, sig_show, "ddpm",
+                                    seed_list, n_samples)
+    exc = {t: b for t, _, _, b in loss_rows(net)}
+    return {"small": sum(exc[t] for t in small_t) / len(small_t),
+            "large": sum(exc[t] for t in large_t) / len(large_t),
+            "outlier_rate": mean_std(runs["outlier_rate"])[0],
+            "sw2": mean_std(runs["sw2"])[0]}
+
+
+hyp = {p: [measure(p, s) for s in range(hypothesis_seeds)] for p in (1.0, t_power)}
+diff = {m: t_interval([b[m] - a[m] for a, b in zip(hyp[1.0], hyp[t_power])])
+        for m in hyp[1.0][0]}
+share = {p: 100 * (t_bad / T) ** (1 / p) for p in (1.0, t_power)}   # P(t ≤ t_bad), %
+share_large = {p: 100 - 100 * ((min(large_t) - 1) / T) ** (1 / p)  # P(t ≥ min(large_t))
+               for p in (1.0, t_power)}
+ts = lambda ts_: ", ".join(map(str, ts_))
+hyp_tab = Table(["", "uniform t", f"p = {t_power:g}", "test − uniform [95% CI]", ""],
+                title=f"mean ± std over {hypothesis_seeds} training seeds")
+hyp_tab.add(f"draws at t ≤ {t_bad} (%)", f"{share[1.0]:.1f}", f"{share[t_power]:.1f}",
+            f"{share[t_power] - share[1.0]:+.1f} (exact)".replace("-", "−"), "")
+hyp_tab.add(f"draws at t ≥ {min(large_t)} (%)", f"{share_large[1.0]:.1f}",
+            f"{share_large[t_power]:.1f}",
+            f"{share_large[t_power] - share_large[1.0]:+.1f} (exact)".replace("-", "−"),
+            "")
+for m, label, fmt in (("small", f"excess loss, t = {ts(small_t)}", "{:.3f}"),
+                      ("large", f"excess loss, t = {ts(large_t)}", "{:.4f}"),
+                      ("outlier_rate", f"outlier rate, {steps} steps", "{:.3f}"),
+                      ("sw2", f"SW₂, {steps} steps", "{:.4f}")):
+    hyp_tab.add(label, *(pm([r[m] for r in hyp[p]], fmt) for p in (1.0, t_power)),
+                interval_text(diff[m], fmt.replace("{:", "{:+")),
+                word(diff[m], "lower", "higher"))
+hyp_tab
+
+# %% tags=["hide-input"]
+def change(d):
+    """'falls' / 'rises' on a resolved interval, else 'does not change resolvably'."""
+    w = word(d, "falls", "rises")
+    return "does not change resolvably" if w == "not resolved" else w
+
+
+say("hyp_p", f"{t_power:g}")
+say("hyp_n", str(hypothesis_seeds))
+say("hyp_steps", str(steps))
+say("hyp_sampling", str(len(seed_list)))
+say("hyp_nsamp", str(n_samples))
+say("hyp_share_u", share[1.0], "{:.1f}")
+say("hyp_share_p", share[t_power], "{:.1f}")
+say("hyp_share_dir", "rises" if share[t_power] > share[1.0] else "falls")
+say("hyp_large_dir", "drops" if share_large[t_power] < share_large[1.0] else "rises")
+say("hyp_large_t", str(min(large_t)))
+say("hyp_large_u", share_large[1.0], "{:.0f}")
+say("hyp_large_p", share_large[t_power], "{:.0f}")
+for m, fmt in (("small", "{:+.3f}"), ("large", "{:+.4f}"), ("outlier_rate", "{:+.3f}"),
+               ("sw2", "{:+.4f}")):
+    say(f"hyp_{m}_ci", interval_text(diff[m], fmt))
+    say(f"hyp_{m}_word", change(diff[m]))
+say("hyp_small_p", mean_std([r["small"] for r in hyp[t_power]])[0])
+say("hyp_out_p", mean_std([r["outlier_rate"] for r in hyp[t_power]])[0])
+say("hyp_out_vs_true", rel([r["outlier_rate"] for r in hyp[t_power]],
+                           floor["outlier_rate"]))
+# the hypothesis: both fall with more small-t draws (p > 1), rise with fewer
+expect = "falls" if t_power > 1 else "rises"
+exc_ok, out_ok = (change(diff[m]) == expect for m in ("small", "outlier_rate"))
+say("hyp_verdict", "supported" if exc_ok and out_ok else
+    "partly supported" if exc_ok or out_ok else "not supported")
+_ = say("hyp_verdict_why",
+        f"the small-t excess and the outlier rate both {expect[:-1]}, resolved"
+        if exc_ok and out_ok else
+        f"only the small-t excess {expect}, resolved" if exc_ok else
+        f"only the outlier rate {expect}, resolved" if out_ok else
+        f"neither the small-t excess nor the outlier rate {expect[:-1]}s resolvably")
+
+# %% [markdown]
+# With $p =$ {glue:text}`hyp_p` the share of draws at $t \le$ {glue:text}`t_bad`
+# {glue:text}`hyp_share_dir` from {glue:text}`hyp_share_u`% to {glue:text}`hyp_share_p`%. The test
+# network's excess loss at those $t$ {glue:text}`hyp_small_word` (test − uniform
+# {glue:text}`hyp_small_ci`), and its outlier rate at {glue:text}`hyp_steps` steps
+# {glue:text}`hyp_outlier_rate_word` ({glue:text}`hyp_outlier_rate_ci`; SW₂
+# {glue:text}`hyp_sw2_word`, {glue:text}`hyp_sw2_ci`). Over {glue:text}`hyp_n` training seeds the
+# hypothesis is therefore **{glue:text}`hyp_verdict`** ({glue:text}`hyp_verdict_why`). More draws
+# at one end mean fewer at the other: the share at $t \ge$ {glue:text}`hyp_large_t`
+# {glue:text}`hyp_large_dir` from {glue:text}`hyp_large_u`% to {glue:text}`hyp_large_p`%, and the
+# excess loss there {glue:text}`hyp_large_word` ({glue:text}`hyp_large_ci`). What remains: the
+# test network's excess loss at $t \le$ {glue:text}`t_bad` (mean over the table's $t$) is
+# {glue:text}`hyp_small_p`, and its outlier rate, {glue:text}`hyp_out_p`, is
+# {glue:text}`hyp_out_vs_true` that of true samples ({glue:text}`true_out`).
 #
 # ## Explore
 #

@@ -60,7 +60,7 @@ if "google.colab" in sys.modules:
     output.enable_custom_widget_manager()  # live ipywidgets 8
 
 # %% tags=["parameters"]
-n_samples = 4096        # samples per sampling run
+n_samples = 2048        # samples per sampling run
 seeds = 3               # runs (seeds 0, 1, …) behind every mean ± std
 steps = 32              # Heun steps of the reference sampler (2·steps − 1 evaluations)
 nfe_list = [7, 15, 31, 63]   # budgets of network evaluations for the sampler comparison
@@ -128,13 +128,14 @@ tweedie
 # The main model is the autoguidance paper's toy network {cite}`karras2024autoguidance`: an MLP with
 # 4 hidden layers of 64 units that outputs $\log p_\theta(x;\sigma)$, so its score comes by autograd
 # and its density can be drawn. It is trained by exact score regression against the oracle,
-# loss $\sigma^2\lVert s_\theta - s\rVert^2$ with $\ln\sigma \sim \mathcal N(-2.3, 1.5^2)$, batch 4096,
-# Adam and an EMA of the weights (details in `hgutils.train`). It is trained once and then loaded
-# from the on-disk cache, keyed by its whole configuration.
+# loss $\sigma^2\lVert s_\theta - s\rVert^2$ with $\ln\sigma \sim \mathcal N(-2.3, 1.5^2)$, batch
+# {glue:text}`net_batch`, Adam and an EMA of the weights (details in `hgutils.train`). It is trained
+# once and then loaded from the on-disk cache, keyed by its whole configuration.
 
 # %%
 net_cfg = ToyConfig(classes="A", num_layers=4, hidden_dim=64, iters=train_iters)
 net = load_or_train(net_cfg)
+_ = say("net_batch", str(net_cfg.batch))
 
 # %% [markdown]
 # We measure the relative score error at each noise level on points drawn from $p(x;\sigma)$:
@@ -177,9 +178,10 @@ for i, s in enumerate((0.02, 0.2)):
 # ## Does the oracle ODE reproduce the data?
 #
 # Before comparing samplers, a check of the whole pipeline: Heun's method on the probability-flow
-# ODE with the *exact* denoiser, 32 steps on the Karras grid from $\sigma_\text{max}=5$, starting from
-# the exact $p(x;\sigma_\text{max})$, should return samples indistinguishable from true ones. The
-# floor of each metric is what fresh true samples score against the same reference.
+# ODE with the *exact* denoiser, {glue:text}`steps_txt` steps on the Karras grid from
+# $\sigma_\text{max}$ = {glue:text}`sigma_max_txt`, starting from the exact $p(x;\sigma_\text{max})$,
+# should return samples indistinguishable from true ones. The floor of each metric is what fresh
+# true samples score against the same reference.
 #
 # The metrics (all in `hgutils.metrics`): **mean log p** is the mean of $\log p_\text{data}$ over the
 # samples (higher is better; an outlier far off the tree pulls it down hard);
@@ -189,6 +191,8 @@ for i, s in enumerate((0.02, 0.2)):
 
 # %%
 ref_sigmas = samplers.karras_sigmas(steps, sigma_min, sigma_max)
+say("steps_txt", str(steps))
+say("sigma_max_txt", f"{sigma_max:g}")
 runs = {
     "true samples (floor)": experiments.true_vs_true(tree, reference, seed_list,
                                                      n_samples),
@@ -266,7 +270,9 @@ nfe_table
 # %% [markdown]
 # ## What the numbers say
 #
-# The cell below reads the measured numbers back; the discussion after it refers to them.
+# The cell below reads the measured numbers back; the discussion after it refers to them. Every
+# comparison is on the one trained network (training seed 0), and "within the seed spread" means
+# that two means differ by at most twice their combined standard deviation over sampling seeds.
 
 # %%
 def mean_of(res, key, metric):
@@ -450,7 +456,7 @@ _ = say("nd_sw_mid_rel", rel(nt("ddpm", n_mid, "sw2"), nt("heun", n_mid, "sw2"))
 # **Against chapter 1.** Chapter 1's ε-network ({glue:text}`ch1_arch` units, DDPM loss with uniform
 # $t$, ε-parameterisation, {glue:text}`ch1_steps` ancestral steps), run here with the same seeds,
 # leaves {glue:text}`ch1_out` of its samples off the branches; this chapter's network (4×64, exact
-# score regression with log-normal σ, log-density parameterisation, Heun with 32 steps) leaves
+# score regression with log-normal σ, log-density parameterisation, Heun with {glue:text}`steps_txt` steps) leaves
 # {glue:text}`net_out`, {glue:text}`ch1_ratio`. Network, loss, parameterisation and sampler all
 # differ at once, so the ratio does not isolate the effect of the training objective.
 #

@@ -98,7 +98,7 @@ if "google.colab" in sys.modules:
     output.enable_custom_widget_manager()  # live ipywidgets 8
 
 # %% tags=["parameters"]
-n_samples = 4096            # samples per sampling run
+n_samples = 2048            # samples per sampling run
 seeds = 3                   # runs (seeds 0, 1, …) behind every mean ± std
 # mean weights w̄ of the constant / linear / cosine comparison (CFG; w_cut is added)
 w_means = [2, 3, 4]
@@ -500,10 +500,10 @@ say("ms_con_sw_lo", float(con_sw.min())), say("ms_con_sw_hi", float(con_sw.max()
 # ({glue:text}`ms_cos_prec_w`), recall {glue:text}`ms_cos_rec` ({glue:text}`ms_cos_rec_w`),
 # branch TV {glue:text}`ms_cos_tv` ({glue:text}`ms_cos_tv_w`), SW₂ {glue:text}`ms_cos_sw`
 # ({glue:text}`ms_cos_sw_w`). The chapter's claim that increasing schedules improve CFG's
-# branch TV and SW₂ {glue:text}`ms_claim`. Its companion at this weight, higher precision and
-# fewer outliers, {glue:text}`ms_claim2`; the mass-corrected outlier rate is
+# branch TV and SW₂ {glue:text}`ms_claim`. Higher precision and
+# fewer outliers (at this weight), {glue:text}`ms_claim2`; the mass-corrected outlier rate is
 # {glue:text}`ms_lin_mc_w` (linear) and {glue:text}`ms_cos_mc_w` (cosine),
-# {glue:text}`ms_mc_note`. "Not its coverage" {glue:text}`ms_rec_claim`. Both schedules
+# {glue:text}`ms_mc_note`. "No gain in coverage" {glue:text}`ms_rec_claim`. Both schedules
 # lower SW₂ on {glue:text}`ms_sw_seeds` training seeds; per training seed, the constant
 # weight's SW₂ lies between {glue:text}`ms_con_sw_lo` and {glue:text}`ms_con_sw_hi`.
 
@@ -580,9 +580,11 @@ sd = {m: max(mean_std(r[m])[1] for r in R.values()) for m, _ in COLS}
 say("sd_prec", sd["precision"]), say("sd_out", sd["outlier_rate"])
 say("sd_tv", sd["branch_tv"]), say("sd_sw", sd["sw2"])
 say("sd_rl", max(sd["recall"], sd["leaves"]), "{:.2f}")
+say("sd_seeds", str(seeds)), say("sd_n", str(n_samples))
 
 # %% [markdown]
-# All numbers are means over the 3 seeds. The seed spread (one standard deviation, last line
+# All numbers are means over the {glue:text}`sd_seeds` sampling seeds of
+# {glue:text}`sd_n` samples each. The seed spread (one standard deviation, last line
 # above) is at most {glue:text}`sd_prec` for precision, {glue:text}`sd_out` for the outlier rate,
 # {glue:text}`sd_tv` for branch TV, {glue:text}`sd_sw` for SW₂ and {glue:text}`sd_rl` for recall
 # and leaves. A difference between two runs counts as *resolved* only when it exceeds twice the
@@ -614,9 +616,15 @@ else:
         if part:
             recheck += f"; {ms_join(part)} {'is' if len(part) == 1 else 'are'} {txt}"
 say("ms_recheck", recheck)
-cov = [verdict(a, b, "recall") for a, b in inc]
-say("inc_cov", "does not measurably improve" if 1 not in cov
-    else "improves in some runs")
+cov = [verdict(a, b, m) for a, b in inc for m in ("recall", "leaves")]
+say("inc_cov", "improves in some runs" if 1 in cov else "does not measurably "
+    "improve and falls (resolved) in some runs" if -1 in cov
+    else "does not measurably improve")
+fid = [label for m, label in COLS if m in ("precision", "outlier_rate")
+       and all(verdict(a, b, m) == 1 for a, b in inc)]
+say("inc_head", ("its " + " and ".join(fid)) if fid else "nothing else")
+say("inc_head_cov", "at a cost in coverage" if -1 in cov and 1 not in cov
+    else "not its coverage" if 1 not in cov else "in part its coverage")
 for m in ("recall", "leaves"):
     v = [verdict(a, b, m) for a, b in inc]
     say(f"inc_{SHORT[m]}_tally", f"{v.count(1)} higher, {v.count(-1)} lower, "
@@ -633,6 +641,12 @@ curve = sorted((mean(k, "branch_tv"), mean(k, "outlier_rate"))
 dev = [mean(a, "outlier_rate") - float(np.interp(mean(a, "branch_tv"), *zip(*curve)))
        for a, _ in inc]
 say("dev_lo", min(dev), "{:+.3f}"), say("dev_hi", max(dev), "{:+.3f}")
+below, above = max(dev) < -2 * sd["outlier_rate"], min(dev) > 2 * sd["outlier_rate"]
+say("dev_where", "below" if below else "above" if above else "near")
+at_tv = "so at the same subtree balance they leave"
+say("dev_read", f"{at_tv} fewer outliers than a constant weight" if below
+    else f"{at_tv} more outliers than a constant weight" if above
+    else "so there they act roughly like a smaller constant weight")
 inc_prec = [mean(a, "precision") for a, _ in inc]
 con_prec = {wm: mean(("CFG", "constant", wm), "precision") for wm in w_means}
 w_best = max(con_prec, key=con_prec.get)
@@ -644,8 +658,8 @@ pc = ("CFG", "cosine", (1 + w_cut) / 2)    # presentation's cosine, w_max = w_cu
 say("pc_better", on([(pc, ("CFG", "constant", w_cut))], 1))
 
 # %% [markdown]
-# **Increasing schedules improve CFG's distribution over the subtrees and, at the larger weights,
-# its fidelity; not its coverage.** At every mean weight, linear and cosine both beat the
+# **Increasing schedules improve CFG's distribution over the subtrees and
+# {glue:text}`inc_head`, {glue:text}`inc_head_cov`.** At every mean weight, linear and cosine both beat the
 # constant weight (resolved) on {glue:text}`inc_better`; at every mean weight above the smallest,
 # on {glue:text}`inc_better_hi`; they are worse (resolved) at some mean weight on
 # {glue:text}`inc_worse`. Paired over training seeds at $\bar w$ = `w_cut` (section
@@ -666,9 +680,9 @@ say("pc_better", on([(pc, ("CFG", "constant", w_cut))], 1))
 # {glue:text}`inc_rec_tally`; in leaves reached, {glue:text}`inc_leaves_tally`. Every CFG run
 # stays far below the recall of no guidance ({glue:text}`none_rec`; at most
 # {glue:text}`cfg_rec_max` with guidance). In the outlier–TV plane the increasing schedules lie
-# near the curve of the constant weights (through no guidance and each $\bar w$): their outlier
-# rate differs from that curve's at the same branch TV by {glue:text}`dev_lo` to
-# {glue:text}`dev_hi`, so there they act roughly like a smaller constant weight. In the
+# {glue:text}`dev_where` the curve of the constant weights (through no guidance and each
+# $\bar w$): their outlier rate differs from that curve's at the same branch TV by
+# {glue:text}`dev_lo` to {glue:text}`dev_hi`, {glue:text}`dev_read`. In the
 # precision–recall plane they reach a precision of
 # {glue:text}`inc_prec_lo`–{glue:text}`inc_prec_hi`, {glue:text}`inc_prec_cmp` constant weight tried (at most
 # {glue:text}`con_prec_max`, at $w$ = {glue:text}`con_prec_w`). The presentation's cosine is
@@ -724,9 +738,9 @@ say("rm_best", bin_name(*best[2:]))
 # **Is too much guidance early harmful? For CFG, yes.** Guidance on σ ∈ (1, 5] alone (the first
 # 10 steps) is worse than no guidance (resolved) on {glue:text}`iv5_worse`: precision
 # {glue:text}`iv5_prec` (no guidance: {glue:text}`none_prec`), outliers {glue:text}`iv5_out`
-# ({glue:text}`none_out`), branch TV {glue:text}`iv5_tv` ({glue:text}`none_tv`), while recall
-# stays close to that of no guidance ({glue:text}`iv5_rec` against {glue:text}`none_rec`): it
-# moves mass between subtrees without putting samples onto branches. Guidance on σ ∈ (0, 0.1]
+# ({glue:text}`none_out`), branch TV {glue:text}`iv5_tv` ({glue:text}`none_tv`), while its
+# recall falls far less than under constant $w = 3$ ({glue:text}`iv5_rec` against
+# {glue:text}`none_rec` without guidance and {glue:text}`c3_con_rec` at $w = 3$): it moves mass between subtrees without putting samples onto branches. Guidance on σ ∈ (0, 0.1]
 # alone (the last 12 steps) gives precision {glue:text}`iv01_prec`, outliers
 # {glue:text}`iv01_out`, branch TV {glue:text}`iv01_tv` and SW₂ {glue:text}`iv01_sw`. It beats
 # constant $w = 3$ over all 32 steps (resolved) on {glue:text}`iv01_vs_con` (recall
@@ -764,6 +778,21 @@ for m in ("precision", "recall", "outlier_rate"):
     d = [abs(mean(k, m) - mean(ag3, m)) for k in early if k in R and ag3 in R]
     say(f"ag_early_d{SHORT[m]}", max(d) if d else "n/a")
 say("a3_con_out_sd", mean_std(R[ag3]["outlier_rate"])[1] if ag3 in R else "n/a")
+# early removal for AG against CFG: resolved signs and the size of the changes
+ev = [verdict(k, ag3, m) for k in early if k in R and ag3 in R for m, _ in COLS]
+say("ag_early_head", "yes as well" if 1 in ev and -1 not in ev else "no" if -1 in ev
+    and 1 not in ev else "mixed" if ev and 1 in ev else "not resolved")
+sw_e = [mean(k, "sw2") < mean(ag3, "sw2") for k in early if k in R and ag3 in R]
+say("ag_early_sw", "lowers" if sw_e and all(sw_e) else "changes")
+cfg_early = [removed["CFG", 2, 5], removed["CFG", 0.5, 2]]
+size = {}
+for m, label in COLS:
+    da = [abs(mean(k, m) - mean(ag3, m)) for k in early if k in R and ag3 in R]
+    dc = [abs(mean(k, m) - mean(c3, m)) for k in cfg_early if k in R and c3 in R]
+    if da and dc:
+        size.setdefault("smaller" if max(da) < max(dc) else "larger", []).append(label)
+say("ag_early_size", "; ".join(f"{w} than CFG's on the same bins in {', '.join(v)}"
+                               for w, v in size.items()) or "n/a")
 ag_bins = [k for k in R if k[:2] == ("AG", "removed")] if ag3 in R else []
 for m in ("precision", "outlier_rate"):
     worse = [bin_name(*k[2:]) for k in ag_bins if verdict(k, ag3, m) == -1]
@@ -775,12 +804,14 @@ if ag_bins:
     say("ag_out_rise_bin", bin_name(*rise[2:]))
 
 # %% [markdown]
-# **For autoguidance, far less.** Removing AG's guidance from σ ∈ (2, 5] or (0.5, 2] changes its
+# **For autoguidance, {glue:text}`ag_early_head`.** Removing AG's guidance from σ ∈ (2, 5]
+# or (0.5, 2] changes its
 # precision by at most {glue:text}`ag_early_dprec`, its recall by at most
 # {glue:text}`ag_early_drec` and its outlier rate by at most {glue:text}`ag_early_dout`
 # ({glue:text}`ag_rm5_out` and {glue:text}`ag_rm2_out` against {glue:text}`a3_con_out` ±
-# {glue:text}`a3_con_out_sd`), and lowers SW₂ ({glue:text}`a3_con_sw` → {glue:text}`ag_rm5_sw`
-# and {glue:text}`ag_rm2_sw`), small changes next to CFG's above; resolved, it is better on {glue:text}`ag_rm5_better` and worse on
+# {glue:text}`a3_con_out_sd`), and {glue:text}`ag_early_sw` SW₂ ({glue:text}`a3_con_sw` →
+# {glue:text}`ag_rm5_sw` and {glue:text}`ag_rm2_sw`): changes (largest over the two bins)
+# {glue:text}`ag_early_size`. Resolved, it is better on {glue:text}`ag_rm5_better` and worse on
 # {glue:text}`ag_rm5_worse` for (2, 5], better on {glue:text}`ag_rm2_better` and worse on
 # {glue:text}`ag_rm2_worse` for (0.5, 2]. What AG's guidance costs in coverage, it costs mostly
 # at the *end*: without guidance on σ ∈ (0.02, 0.1] or (0, 0.02] recall rises to {glue:text}`ag_rm01_rec`
@@ -793,13 +824,24 @@ if ag_bins:
 # {glue:text}`ag_out_worse_bins`; the largest rise of the mean outlier rate is
 # {glue:text}`ag_out_rise`, for σ ∈ {glue:text}`ag_out_rise_bin`. The increasing schedules put
 # their largest weight ($w = 5$) on the last steps, where removing AG's guidance raises its
-# recall; that is plausibly why they hurt it.
+# recall; that is plausibly why they cost it recall.
 
 # %% tags=["hide-input"]
 guided = [k for k in R if k != "none"]
 best_of_all = [label for m, label in COLS if iv01 in R and iv01 == (
     max if m in HIGHER else min)(guided, key=lambda k: mean(k, m))]
 say("iv01_best", " and ".join(best_of_all) or "none of the metrics")
+# what AG's guidance on σ ≤ 0.1 does: removal from both late bins, resolved
+late = [k for k in (removed["AG", 0.02, 0.1], removed["AG", 0, 0.02])
+        if k in R and ag3 in R]
+rec_up = bool(late) and all(verdict(k, ag3, "recall") == 1 for k in late)
+out_v = {verdict(k, ag3, "outlier_rate") for k in late}
+cost = "costs coverage" if rec_up else "costs no coverage resolvedly"
+say("ag_late", f"{cost} but keeps samples on the branches (removing it from σ ≤ 0.1 "
+    "raises the outlier rate, resolved)" if out_v == {-1} else
+    f"{cost} and pushes samples off the branches (removing it from σ ≤ 0.1 lowers "
+    "the outlier rate, resolved)" if out_v == {1} else
+    f"{cost}; its effect on the outlier rate there is not resolved")
 
 # %% [markdown]
 # **A reading, not a measurement.** Guidance helps where the guide differs from the main model in
@@ -808,11 +850,11 @@ say("iv01_best", " and ".join(best_of_all) or "none of the metrics")
 # relative to class B (early-only guidance: branch TV {glue:text}`iv5_tv` at recall
 # {glue:text}`iv5_rec`), a change the later steps cannot undo. AG's guide is a worse model of the
 # same class; the networks' score errors grow fast below σ ≈ 0.1 ([Chapter 2](02_score_ode.ipynb)),
-# so at the lowest noise levels AG's ratio carries the two networks' errors more than the data,
-# and amplifying it pushes samples off the branches. So the question "when should guidance act?"
-# has no answer independent of the guide: for CFG on the tree, late (guidance on σ ≤ 0.1 alone
-# gives the best {glue:text}`iv01_best` of all guided runs); for AG, everywhere but the last
-# steps. One toy, one sampler and, outside the section *Across training seeds*, one guide
+# so at the lowest noise levels AG's ratio carries the two networks' errors as well as the
+# data, and amplifying it there {glue:text}`ag_late`. So the question "when should guidance
+# act?" has no answer independent of the guide: for CFG on the tree, late (guidance on σ ≤ 0.1
+# alone gives the best {glue:text}`iv01_best` of all guided runs); for AG, not with more weight
+# late (the increasing schedules are worse on {glue:text}`ag_inc_worse`). One toy, one sampler and, outside the section *Across training seeds*, one guide
 # network per method stand behind these numbers;
 # differences below twice the seed spread are not claims.
 #

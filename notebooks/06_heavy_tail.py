@@ -72,7 +72,7 @@ w_list = [1.5, 2]            # guidance weights of the sweep
 k_list = [1.0, 1.1, 1.25]    # guide noise scales σ_g = k·σ, k sweep (at nu_ref, w_ref)
 nu_ref = 3.0                 # reference tail order (pictures, k sweep, exact guide)
 w_ref = 2.0                  # reference weight
-n_samples = 4096             # samples per run (sweeps)
+n_samples = 2048             # samples per run (sweeps)
 seeds = 2                    # runs (seeds 0, 1, …) behind each mean ± std of the sweeps
 # samples per run with the exact Student-t guide (each of its calls is ~50 mixtures)
 n_oracle = 512
@@ -213,11 +213,23 @@ for nu in conv_nus:
     conv.add(f"{nu:g}", *cells)
 conv
 
+# %% tags=["hide-input"]
+from hgutils.report import say
+
+# the fine-tune's settings, from its config (shared by every ν)
+ht_cfg = train.heavy_tail_config(nu_ref)
+ht_share = ht_cfg.iters * ht_cfg.batch / (train.MAIN.iters * train.MAIN.batch)
+FRACTIONS = {1 / 2: "a half", 1 / 4: "a quarter", 1 / 8: "an eighth",
+             1 / 16: "a sixteenth", 1 / 32: "a thirty-second"}
+say("ht_iters", str(ht_cfg.iters)), say("ht_batch", str(ht_cfg.batch))
+say("ht_share", FRACTIONS.get(ht_share, f"{ht_share:.2g}"))
+
 # %% [markdown]
 # ## A learned heavy-tailed guide
 #
 # The exact $p_0$ is available only on a toy. A learned guide is a network trained with Student-t
-# noise. We fine-tune the main model for 512 steps (batch 2048, a sixteenth of its own training) for each
+# noise. We fine-tune the main model for {glue:text}`ht_iters` steps (batch {glue:text}`ht_batch`,
+# {glue:text}`ht_share` of the samples its own training saw) for each
 # $\nu$ (`hgutils.train.heavy_tail_config`). The training target: draw $\kappa$, noise the data at
 # $\sigma/\sqrt\kappa$ and regress on the *exact Gaussian* score at $\sigma/\sqrt\kappa$; its mean given $x$
 # is the Student-t score, so the network learns $\nabla\log p_\nu(x;\sigma)$. That target integrates the
@@ -620,12 +632,16 @@ b = sweep[pair_nu, w_ref]
 same = [NAMES[k] for k in NAMES if not resolved(a, b, k)]
 diff = [k for k in NAMES if resolved(a, b, k)]
 say("pair_nu", pair_nu, "{:g}")
+say("seeds_word", {1: "one", 2: "two", 3: "three", 4: "four"}.get(seeds, str(seeds)))
+say("n_oracle_txt", str(n_oracle))
 say("pair_text", f"within the seed spread of each other in {listed(same)}" + (
     ", but not in " + listed(f"{NAMES[k]} ({m(a, k):.3f} against {m(b, k):.3f})"
                              for k in diff) if diff else ""))
 say("pair_verdict",
-    "but they are not interchangeable: at a matched outlier rate these two settings "
-    f"still differ in {listed(NAMES[k] for k in diff)}" if diff else
+    "though even this closest pair differs in outlier rate, so it cannot show whether "
+    "settings at a matched outlier rate are interchangeable" if "outlier_rate" in diff
+    else "but they are not interchangeable: at a matched outlier rate these two "
+    f"settings still differ in {listed(NAMES[k] for k in diff)}" if diff else
     "and at a matched outlier rate these two settings agree within the seed spread")
 
 # %% tags=["hide-input"]
@@ -701,7 +717,7 @@ say("lrn_vs_ex", "lower" if o_l < o_e else "higher" if o_l > o_e else "no differ
 # order acts like a guidance strength: at $w = 2$ the outlier rate goes from {glue:text}`ht_out_lo`
 # ($\nu$ = {glue:text}`nu_lo`) to {glue:text}`ht_out_hi` ($\nu$ = {glue:text}`nu_hi`) and recall from
 # {glue:text}`ht_rec_lo` to {glue:text}`ht_rec_hi`. The setting at $w = 2$ closest in outlier rate to
-# $\nu = 3$, $w$ = {glue:text}`w_lo` is $\nu$ = {glue:text}`pair_nu`; with two seeds each, the two
+# $\nu = 3$, $w$ = {glue:text}`w_lo` is $\nu$ = {glue:text}`pair_nu`; with {glue:text}`seeds_word` seeds each, the two
 # are {glue:text}`pair_text`. So $\nu$, $k$ and $w$ all turn up one strength, trading
 # outliers for recall, {glue:text}`pair_verdict`.
 #
@@ -743,14 +759,14 @@ say("lrn_vs_ex", "lower" if o_l < o_e else "higher" if o_l > o_e else "no differ
 # outliers {glue:text}`out_bht`, precision {glue:text}`prec_bht`, recall {glue:text}`rec_bht`, branch
 # TV {glue:text}`tv_bht`, leaves {glue:text}`leaves_bht`, against autoguidance's best
 # ($w$ = {glue:text}`best_ag_w`) {glue:text}`out_bag`, {glue:text}`prec_bag`, {glue:text}`rec_bag`,
-# {glue:text}`tv_bag` and {glue:text}`leaves_bag`. Beyond the seed spread of two seeds it
+# {glue:text}`tv_bag` and {glue:text}`leaves_bag`. Beyond the seed spread of {glue:text}`seeds_word` seeds it
 # {glue:text}`best_cmp`. A larger $k$ {glue:text}`k_trade` the same trade ($\nu = 3$, $w = 2$, from
 # $k$ = {glue:text}`k_lo` to {glue:text}`k_hi`: outliers {glue:text}`k_out_lo` →
 # {glue:text}`k_out_hi`, recall {glue:text}`k_rec_lo` → {glue:text}`k_rec_hi`, leaves reached
 # {glue:text}`k_leaves_lo` → {glue:text}`k_leaves_hi`).
 #
 # **The idea, not the learning — as far as one seed shows.** With the exact $p_0$, which involves no
-# fine-tune, the picture is {glue:text}`ex_same`: on the network main model (512 samples, seed 0) the
+# fine-tune, the picture is {glue:text}`ex_same`: on the network main model ({glue:text}`n_oracle_txt` samples, seed 0) the
 # exact $\nu = 3$ guide gives outliers {glue:text}`out_ex`, recall {glue:text}`rec_ex`, leaves
 # {glue:text}`leaves_ex` (no guidance: {glue:text}`out_nn`, {glue:text}`rec_nn`,
 # {glue:text}`leaves_nn`), the learned one {glue:text}`out_lrn`, {glue:text}`rec_lrn` and
@@ -758,7 +774,7 @@ say("lrn_vs_ex", "lower" if o_l < o_e else "higher" if o_l > o_e else "no differ
 # recall from {glue:text}`rec_on` to {glue:text}`rec_oe` and leaves from {glue:text}`leaves_on` to
 # {glue:text}`leaves_oe`. The emptying of the leaves is what the ratio $p_1/p_0$ asks for. The learned
 # guide's outlier rate on the network main model is {glue:text}`lrn_vs_ex` than the exact guide's,
-# but one seed of 512 samples gives no spread to judge that difference by. If it holds, it fits
+# but one seed of {glue:text}`n_oracle_txt` samples gives no spread to judge that difference by. If it holds, it fits
 # [chapter 5](05_autoguidance.ipynb): a guide whose errors resemble the main model's — here the main
 # model itself, fine-tuned — cancels part of the error that guidance would otherwise amplify.
 #

@@ -26,8 +26,9 @@
 # probability-flow ODE {cite}`karras2022edm` from $\sigma = 5$ to $0.002$; about one sample in ten lands
 # just off a branch. [Chapter 3](03_cfg.ipynb) defined the metrics, and [Chapter 5](05_autoguidance.ipynb)
 # guided the main model with a smaller, shorter-trained copy of itself (autoguidance
-# {cite}`karras2024autoguidance`): at $w$ = {glue:text}`agt_w` it cut the outliers from about
-# {glue:text}`intro_none_out` to {glue:text}`intro_agt_out` (rerun below), at a cost of recall
+# {cite}`karras2024autoguidance`): at $w$ = {glue:text}`agt_w` it took the outliers from about
+# {glue:text}`intro_none_out` to {glue:text}`intro_agt_out` ({glue:text}`intro_agt_word`; rerun
+# below), at a cost of recall
 # ({glue:text}`intro_none_rec` → {glue:text}`intro_agt_rec`), and most of its effect was a sharpening that an exact model undergoes too. We
 # use the same guided score,
 #
@@ -89,8 +90,8 @@ gamma_list = [0.04, 0.08, 0.2]         # effective strengths (w − 1)(k − 1) 
 w_ag_list = [1.5, 2, 3]
 oracle_k = [1.02, 1.1]                 # k values run with the exact main model (w_ref)
 recall_floor = 0.90                    # the selection criterion's floor on mean recall
-n_samples = 4096                       # samples per run
-n_oracle = 2048                        # samples per run of the exact-main comparison
+n_samples = 2048                       # samples per run
+n_oracle = 1024                        # samples per run of the exact-main comparison
 seeds = 3                              # runs (seeds 0, 1, …) behind every mean ± std
 training_seeds = 3                     # training seeds of the across-seeds section
 n_seeds_samples = 2048                 # samples per run of the across-seeds section
@@ -120,7 +121,7 @@ import torch
 
 from hgutils import experiments, metrics, plots
 from hgutils.guidance import GuidedDenoiser, sigma_scaling
-from hgutils.report import Table, mean_std, pm
+from hgutils.report import Table, mean_std, pm, say
 from hgutils.runs import Runs, interval_text, t_interval, word
 
 # small batches: a second thread buys little and suffers most on a shared CPU
@@ -162,13 +163,14 @@ def run(key, den, seeds=seed_list, n=n_samples):
 
 
 mean = lambda key, m="outlier_rate": mean_std(R[key][m])[0]
+say("n_samples_txt", str(n_samples))
 
 # %% [markdown]
 # ## The presentation's pictures
 #
 # The presentation shows samples and sampling paths for $k$ = 1.00, 1.02, 1.04 and 1.10. We draw them at the
 # reference weight $w$ = `w_ref` = 3 (the weight of the autoguidance toy example; the presentation does not state
-# its own), from the same 4096 start points (seed 0), with each panel's metrics in its title.
+# its own), from the same {glue:text}`n_samples_txt` start points (seed 0), with each panel's metrics in its title.
 
 # %%
 T = {}
@@ -213,7 +215,7 @@ assert torch.equal(traj_k1, traj_unguided), "k = 1 must reproduce the unguided p
 # ## The k sweep, against autoguidance
 #
 # Sigma scaling at $w$ = `w_ref` for each $k$ of `k_list`, and autoguidance (`S.autoguide` as guide, as
-# in [Chapter 5](05_autoguidance.ipynb)) for each $w$ of `w_ag_list`; `seeds` × 4096 samples each, the
+# in [Chapter 5](05_autoguidance.ipynb)) for each $w$ of `w_ag_list`; `seeds` × {glue:text}`n_samples_txt` samples each, the
 # same start points for every method. The floor is what fresh true samples score.
 
 # %%
@@ -289,7 +291,7 @@ _ = axes[0].legend(fontsize=7)
 # strongest at large $\sigma$, where the whole tree is one blob and its centre of mass lies near the trunk.
 #
 # **Test.** Runs at the weights of `w_collapse` with $k = 1 + \gamma_\text{eff}/(w-1)$ for each
-# $\gamma_\text{eff}$ of `gamma_list` (seed 0, 4096 samples), against the same $\gamma_\text{eff}$ at $w$ =
+# $\gamma_\text{eff}$ of `gamma_list` (seed 0, {glue:text}`n_samples_txt` samples), against the same $\gamma_\text{eff}$ at $w$ =
 # `w_ref` (seed 0 of the sweep above, plus any $k$ not in it). If the first-order picture holds, the
 # curves fall on each other.
 
@@ -604,14 +606,21 @@ def cmp(a, b, sa, sb, words=("higher", "about the same", "lower")):
 
 
 ag_top = max(ag_keys[1:], key=lambda key: key[1])   # the introduction: Chapter 5's w
+# the setting quoted next to k = 1.02: the criterion's best, or the next k if that is it
+k2 = (b_ss if b_ss not in (ss(1.02), "none")
+      else ss_keys[ss_keys.index(ss(1.02)) + 1])
 SHORT = {"outlier_rate": "out", "precision": "prec", "recall": "rec", "branch_tv": "tv",
          "leaves": "leaves", "median_logp": "med"}
 for tag, key in (("none", "none"), ("k102", ss(1.02)), ("k104", ss(1.04)),
                  ("k106", ss(1.06)), ("k11", ss(1.1)), ("top", ss_keys[-1]),
-                 ("ssb", b_ss), ("agb", b_ag), ("ag2", ("ag", 2.0)), ("agt", ag_top)):
+                 ("ssb", b_ss), ("k2", k2), ("agb", b_ag), ("ag2", ("ag", 2.0)),
+                 ("agt", ag_top)):
     for m, short in SHORT.items():
         say(f"{tag}_{short}", mean(key, m), "{:.2f}" if short == "med" else "{:.3f}")
 say("agt_w", ag_top[1], "{:g}")
+say("intro_agt_word", cmp(mean(ag_top), mean("none"), sd(ag_top), sd("none"),
+                          ("a rise beyond the seed spread", "within the seed spread",
+                           "a cut beyond the seed spread")))
 for tag, key in (("none", "none"), ("agt", ag_top)):
     say(f"intro_{tag}_out", mean(key), "{:.2f}")
     say(f"intro_{tag}_rec", mean(key, "recall"), "{:.2f}")
@@ -626,6 +635,7 @@ ag_min = min(ag_keys[1:], key=mean)
 say("ag_min_out", mean(ag_min))
 say("ag_min_w", ag_min[1], "{:g}")
 say("ssb_k", b_ss[2], "{:g}")
+say("k2_k", k2[2], "{:g}")
 say("agb_w", b_ag[1], "{:g}")
 say("ssb_rec_sd", sd(b_ss, "recall"))
 say("ssb_agb_pct", 100 * mean(b_ss) / mean(b_ag), "{:.0f}")
@@ -633,11 +643,29 @@ say("ssb_agb_out", cmp(mean(b_ss), mean(b_ag), sd(b_ss), sd(b_ag),
                        ("more", "about as many", "fewer")))
 say("ssb_agb_prec", cmp(mean(b_ss, "precision"), mean(b_ag, "precision"),
                         sd(b_ss, "precision"), sd(b_ag, "precision")))
+rec_cmp = cmp(mean(b_ss, "recall"), mean(b_ag, "recall"), sd(b_ss, "recall"),
+              sd(b_ag, "recall"), ("a higher", "about the same", "a lower"))
+say("ssb_agb_rec", f"at {rec_cmp}")
+say("agb_ssb_rec", "at " + {"a higher": "a lower", "a lower": "a higher"}.get(rec_cmp,
+                                                                           rec_cmp))
 pr = [(mean(key, "recall"), mean(key, "precision")) for key in ss_keys][::-1]
-above = all(np.interp(mean(key, "recall"), *zip(*pr)) > mean(key, "precision")
-            for key in ag_keys[1:])
-say("pr_word", "lies above autoguidance's at each of its weights" if above
-    else "does not lie above autoguidance's at every one of its weights")
+pr_up = [key[1] for key in ag_keys[1:]
+         if np.interp(mean(key, "recall"), *zip(*pr)) > mean(key, "precision")]
+pr_down = [key[1] for key in ag_keys[1:] if key[1] not in pr_up]
+w_txt = lambda ws: "w = " + " and ".join(f"{w:g}" for w in ws)
+say("pr_word", "lies above autoguidance's at each of its weights" if not pr_down
+    else "lies above autoguidance's at none of its weights" if not pr_up
+    else f"lies above autoguidance's at {w_txt(pr_up)}, not at {w_txt(pr_down)}")
+say("dom_text", "sigma scaling wins on outliers against recall"
+    + (" and on precision against recall" if not pr_down else "")
+    + ", autoguidance on branch TV and leaves"
+    + (" and on precision against recall" if not pr_up else "")
+    + ("; on precision against recall neither wins at every weight"
+       if pr_up and pr_down else ""))
+say("ssb_div", f"k = {b_ss[2]:g} is also the criterion's best." if b_ss == ss(1.02)
+    else f"At the criterion's best, k = {b_ss[2]:g}, the branch TV is "
+    f"{mean(b_ss, 'branch_tv'):.3f} and the share of leaves reached "
+    f"{mean(b_ss, 'leaves'):.3f}.")
 say("k102_tv_x", mean(ss(1.02), "branch_tv") / mean("none", "branch_tv"), "{:.1f}")
 say("k102_leafmass", share(ss(1.02), 6), "{:.2f}")
 say("agb_leafmass", share(b_ag, 6), "{:.2f}")
@@ -653,7 +681,7 @@ say("k11_rec_loss", 100 * (1 - mean(ss(1.1), "recall") / mean("none", "recall"))
 # the study's criterion (lowest outliers with mean recall ≥ 0.90) the best sigma scaling is $k$ =
 # {glue:text}`ssb_k` — {glue:text}`ssb_out` outliers at recall {glue:text}`ssb_rec` (±
 # {glue:text}`ssb_rec_sd` between seeds) — and the best autoguidance $w$ = {glue:text}`agb_w`, with
-# {glue:text}`agb_out` at recall {glue:text}`agb_rec`: at about the same recall sigma scaling leaves
+# {glue:text}`agb_out` at recall {glue:text}`agb_rec`: {glue:text}`ssb_agb_rec` recall sigma scaling leaves
 # {glue:text}`ssb_agb_pct`% of autoguidance's outliers — {glue:text}`ssb_agb_out`, counting a difference
 # as resolved when it exceeds twice the larger seed standard deviation — with {glue:text}`ssb_agb_prec`
 # precision ({glue:text}`ssb_prec` against {glue:text}`agb_prec`). Its precision–recall curve
@@ -665,19 +693,17 @@ say("k11_rec_loss", 100 * (1 - mean(ss(1.1), "recall") / mean("none", "recall"))
 # tree. Already at $k = 1.02$ the branch TV is {glue:text}`k102_tv_x` times the unguided one
 # ({glue:text}`none_tv` → {glue:text}`k102_tv`), the share of the 64 leaves that receive a sample falls
 # from {glue:text}`none_leaves` to {glue:text}`k102_leaves`, and the leaf branches together receive
-# {glue:text}`k102_leafmass`× their true mass. At the criterion's best, $k$ = {glue:text}`ssb_k`, the
-# branch TV is {glue:text}`ssb_tv` and the share of leaves reached {glue:text}`ssb_leaves`. Autoguidance
-# at about the same recall keeps much more of the spread: at $w$ = {glue:text}`agb_w` branch TV
+# {glue:text}`k102_leafmass`× their true mass. {glue:text}`ssb_div` Autoguidance's best,
+# {glue:text}`agb_ssb_rec` recall, keeps more of the spread: at $w$ = {glue:text}`agb_w` branch TV
 # {glue:text}`agb_tv`, leaves {glue:text}`agb_leaves`, leaf branches at {glue:text}`agb_leafmass`× their
-# mass. So neither method dominates: sigma scaling wins on outliers against recall and on precision
-# against recall, autoguidance on branch TV and leaves.
+# mass. So neither method dominates: {glue:text}`dom_text`.
 
 # %% tags=["hide-input"]
 # how the outliers go (seed 0), and where the mass goes (mean over the seeds)
 say("n_out0", len(x_out), "{:.0f}")
 say("out_outer_pct", 100 * float(out_depth[OUTER].sum()), "{:.0f}")
 shift = {}
-for tag, key in (("none", "none"), ("k102", ss(1.02)), ("ssb", b_ss), ("agb", b_ag)):
+for tag, key in (("none", "none"), ("k102", ss(1.02)), ("k2", k2), ("agb", b_ag)):
     for d in (4, 5, 6):
         say(f"{tag}_d{d}", float(orate[key][d]))
     raw0, raw = R["none"]["outlier_rate"][0], R[key]["outlier_rate"][0]
@@ -688,7 +714,10 @@ for tag, key in (("none", "none"), ("k102", ss(1.02)), ("ssb", b_ss), ("agb", b_
         say(f"{tag}_shift_pct", shift[tag], "{:.0f}")
         say(f"{tag}_outer", share(key, OUTER), "{:.2f}")
         say(f"{tag}_trunk", share(key, TRUNK), "{:.2f}")
-say("shift_word", "largely" if min(shift["k102"], shift["ssb"]) > 50 else "partly")
+say("shift_word", "largely" if min(shift["k102"], shift["k2"]) > 50 else "partly")
+say("agb_shift_txt", f"{shift['agb']:.0f}% of its raw drop comes from the shift of mass"
+    if shift["agb"] >= 0 else "none of its raw drop comes from the shift of mass: at "
+    "the true depth masses its rate falls even further")
 worse = [bool(orate[ss(1.02)][d] >= orate["none"][d]) for d in (5, 6)]
 say("d56_word", "not lower" if all(worse) else "lower" if not any(worse)
     else "lower on one depth, not on the other")
@@ -704,23 +733,23 @@ say("top_trunk", share(ss_keys[-1], TRUNK), "{:.2f}")
 
 # %% [markdown]
 # **How sigma scaling lowers the outlier rate: {glue:text}`shift_word` by moving mass off the thin
-# branches.** {glue:text}`out_outer_pct`% of the unguided outliers (seed 0: {glue:text}`n_out0` of 4096)
+# branches.** {glue:text}`out_outer_pct`% of the unguided outliers (seed 0: {glue:text}`n_out0` of {glue:text}`n_samples_txt`)
 # belong to branches of depth 4–6, the thin outer branches. Are the samples that still go to the thinnest
 # branches more accurate? At $k = 1.02$ the outlier rate among samples on depth-5 and depth-6 branches is
 # {glue:text}`k102_d5` and {glue:text}`k102_d6`, against {glue:text}`none_d5` and {glue:text}`none_d6`
 # unguided ({glue:text}`d56_word`); on depth 4 it is {glue:text}`k102_d4` against {glue:text}`none_d4`. It
 # sends fewer samples there: depths 4–6 get {glue:text}`k102_outer`× their true mass at $k = 1.02$ and
-# {glue:text}`ssb_outer`× at $k$ = {glue:text}`ssb_k`, and the mass goes to the trunk (depths 0–2:
-# {glue:text}`k102_trunk`× and {glue:text}`ssb_trunk`×). The raw outlier rate rewards this: weighting each
+# {glue:text}`k2_outer`× at $k$ = {glue:text}`k2_k`, and the mass goes to the trunk (depths 0–2:
+# {glue:text}`k102_trunk`× and {glue:text}`k2_trunk`×). The raw outlier rate rewards this: weighting each
 # depth's within-depth outlier rate by the depth's *true* mass instead of the samples' shares (seed 0)
 # gives {glue:text}`none_at_true` unguided, {glue:text}`k102_at_true` at $k = 1.02$ and
-# {glue:text}`ssb_at_true` at $k$ = {glue:text}`ssb_k`, against raw rates of {glue:text}`none_out_s0`,
-# {glue:text}`k102_out_s0` and {glue:text}`ssb_out_s0`: {glue:text}`k102_shift_pct`% and
-# {glue:text}`ssb_shift_pct`% of the raw drop come from the shift of mass between depths, not from better
+# {glue:text}`k2_at_true` at $k$ = {glue:text}`k2_k`, against raw rates of {glue:text}`none_out_s0`,
+# {glue:text}`k102_out_s0` and {glue:text}`k2_out_s0`: {glue:text}`k102_shift_pct`% and
+# {glue:text}`k2_shift_pct`% of the raw drop come from the shift of mass between depths, not from better
 # samples within a depth. Autoguidance keeps the outer branches' mass ({glue:text}`agb_outer`× at $w$ =
 # {glue:text}`agb_w`) and lowers the outlier rate *within* the depth-4 branches ({glue:text}`none_d4` →
 # {glue:text}`agb_d4`); its rate at the true depth masses is {glue:text}`agb_at_true`, and
-# {glue:text}`agb_shift_pct`% of its raw drop comes from the shift of mass.
+# {glue:text}`agb_shift_txt`.
 #
 # **Concentration on the main branch: confirmed.** The main branch's share, as a multiple of its true
 # mass, {glue:text}`main_word` $k$: {glue:text}`main_shares`. At $k$ = {glue:text}`top_k` the deepest
@@ -806,17 +835,17 @@ for tag, mn in (("net", "network"), ("ora", "exact oracle")):
 # of its errors.)
 #
 # **Verdict on the presentation's claims.** "Small $k$ reduces outliers": confirmed ({glue:text}`none_out`
-# → {glue:text}`k102_out` at $k = 1.02$, {glue:text}`ssb_out` at $k$ = {glue:text}`ssb_k`), though
+# → {glue:text}`k102_out` at $k = 1.02$, {glue:text}`k2_out` at $k$ = {glue:text}`k2_k`), though
 # {glue:text}`shift_word` by sending fewer samples to the thin branches where the outliers sit.
 # Across {glue:text}`xs_n` training seeds (section *Across training seeds*), that mechanism at
 # $k$ = {glue:text}`xs_lo_k`: {glue:text}`xs_lo_verdict` (raw outlier rate
 # {glue:text}`xs_lo_out`, mass-corrected {glue:text}`xs_lo_mc`, paired against no guidance). "… and
 # still preserves diversity": partly — recall is largely kept ({glue:text}`k102_rec` and
-# {glue:text}`ssb_rec` against {glue:text}`none_rec` unguided), the spread over the branches does not
-# survive (branch TV {glue:text}`k102_tv` and {glue:text}`ssb_tv`, leaves {glue:text}`k102_leaves` and
-# {glue:text}`ssb_leaves`). "As $k$ increases, samples concentrate around the main branch": confirmed, and
+# {glue:text}`k2_rec` against {glue:text}`none_rec` unguided), the spread over the branches does not
+# survive (branch TV {glue:text}`k102_tv` and {glue:text}`k2_tv`, leaves {glue:text}`k102_leaves` and
+# {glue:text}`k2_leaves`). "As $k$ increases, samples concentrate around the main branch": confirmed, and
 # with the exact model too. Against autoguidance, sigma scaling needs no second model and leaves
-# {glue:text}`ssb_agb_out` outliers at about the same recall, but loses the branches' balance that
+# {glue:text}`ssb_agb_out` outliers {glue:text}`ssb_agb_rec` recall at the criterion's best, but loses the branches' balance that
 # autoguidance keeps. [Chapter 8](08_schedule_sigma_scaling.ipynb) adds the presentation's weight
 # schedule, and [Chapter 9](09_results.ipynb) compares all methods.
 

@@ -529,6 +529,12 @@ leaves_of = ", ".join(f"{m} {mm(m, 'leaves'):.3f}" for m in drained)
 say("drained", "none" if not drained else
     f"{names(drained)} (the share of the leaf branches they reach: {leaves_of}, "
     f"against autoguidance's {mm(REF, 'leaves'):.3f})")
+# heavy-tail guidance's leaves and SW₂ against autoguidance, paired
+ht_ag = {k: final.paired("heavy tail (learned)", REF, k) for k in ("leaves", "sw2")}
+say("ht_d_lv", ci(ht_ag["leaves"]))
+say("ht_lv_w", word(ht_ag["leaves"]))
+say("ht_d_sw2", ci(ht_ag["sw2"]))
+say("ht_sw2_w", word(ht_ag["sw2"], "lower", "higher"))
 say("tv_cap", tv_cap, "{:g}")
 say("tv_cap_none", names([m for m, (_, q) in capped.items() if not q]))
 # matched recall and branch TV
@@ -661,8 +667,10 @@ else:
 # {glue:text}`ss_coverage` against {glue:text}`ag_coverage`, its SW₂ {glue:text}`ss_sw2` against
 # {glue:text}`ag_sw2`. Heavy-tail guidance's branch TV differs from autoguidance's by
 # {glue:text}`ht_d_tv` ({glue:text}`ht_tv_w`), but it reaches {glue:text}`ht_leaves` of the leaves
-# and its SW₂ is {glue:text}`ht_sw2` against {glue:text}`ag_sw2`: branch TV, blind to placement
-# within the depth-3 subtrees, does not see lost leaves.
+# against autoguidance's {glue:text}`ag_leaves` (paired {glue:text}`ht_d_lv`:
+# {glue:text}`ht_lv_w`): branch TV, blind to placement within the depth-3 subtrees, does not see
+# lost leaves. Its SW₂ is {glue:text}`ht_sw2` against {glue:text}`ag_sw2` (paired
+# {glue:text}`ht_d_sw2`: {glue:text}`ht_sw2_w`).
 # With a ceiling of {glue:text}`tv_cap` on branch TV added to the criterion, no candidate
 # qualifies for: {glue:text}`tv_cap_none`.
 #
