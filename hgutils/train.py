@@ -93,7 +93,7 @@ class DDPMConfig:
     fourier: int = 6
     T: int = 1000
     iters: int = 3000
-    batch: int = 2048
+    batch: int = 1024
     seed: int = 0
     lr: float = 2e-3
     t_power: float = 1.0       # t = ⌈T·u^t_power⌉, u ~ U(0, 1]: 1 is uniform, > 1 draws small t more often

@@ -137,7 +137,7 @@ seed_list = list(range(seeds))
 # %% [markdown]
 # Besides the metrics of `hgutils.metrics`, this chapter measures *how* samples spread over the
 # tree's 127 branches (each sample assigned to its most likely branch with `metrics.branch_of`):
-# the share of samples on the most populated 10% of the branches, the same among the samples that
+# the share of samples on the most populated {glue:text}`top_pct` of the branches, the same among the samples that
 # fall on the 64 leaves, the effective number of leaves $e^{H}$ ($H$ the entropy of the samples'
 # shares over the leaves; 64 for a uniform spread), the share of samples on leaf branches at all, and
 # the mean position along class A's axis (the diagonal from the root away from class B). For the
@@ -637,6 +637,9 @@ say_range("topbr_lo", "topbr_hi",
           [mean(learned[w][1], "top_branches") for w in ws if w <= 4])
 say("topbr_true", mean(true_res, "top_branches"))
 say("topbr_true_pct", mean(true_res, "top_branches"), "{:.0%}")
+say("top_pct", f"{top_share:.0%}")                        # "most populated" = top_share
+say("top_leaf_k", f"{max(1, round(top_share * 64))} of 64")
+say("top_br_k", str(max(1, round(top_share * 127))))
 for w in (6, 8):
     say_at(f"topbr{w}", learned, w, "top_branches")
 say("onleaf_true", mean(true_res, "on_leaves"))
@@ -647,14 +650,14 @@ say_at("onleaf8", learned, 8, "on_leaves")
 # **The pathology in numbers.** The presentation's "samples are concentrated on specific
 # branches → lack of diversity" is, at the paper's $w = 4$ (the presentation's exponent 3):
 # {glue:text}`leaves4` of the 64 leaves get any sample (true samples: {glue:text}`leaves_true`);
-# the 10% most populated leaves (6 of 64) hold {glue:text}`topleaf4` of the samples that fall on
+# the {glue:text}`top_pct` most populated leaves ({glue:text}`top_leaf_k`) hold {glue:text}`topleaf4` of the samples that fall on
 # leaves (true samples: {glue:text}`topleaf_true`); the effective number of leaves is
-# {glue:text}`eff4` (true samples: {glue:text}`eff_true`). The top-10% leaf share rises and the
-# effective number of leaves falls {glue:text}`conc_steady` the sweep: the top-10% leaf share is
+# {glue:text}`eff4` (true samples: {glue:text}`eff_true`). The top-{glue:text}`top_pct` leaf share rises and the
+# effective number of leaves falls {glue:text}`conc_steady` the sweep: the top-{glue:text}`top_pct` leaf share is
 # {glue:text}`topleaf_by_w` at $w$ = {glue:text}`ws_list`. The share of samples on the most
-# populated 10% of *all* branches stays between {glue:text}`topbr_lo` and {glue:text}`topbr_hi`
+# populated {glue:text}`top_pct` of *all* branches stays between {glue:text}`topbr_lo` and {glue:text}`topbr_hi`
 # up to $w = 4$ (true samples: {glue:text}`topbr_true`) and rises only beyond: {glue:text}`topbr6`
-# at $w = 6$, {glue:text}`topbr8` at $w = 8$. The 13 heaviest branches of the true distribution
+# at $w = 6$, {glue:text}`topbr8` at $w = 8$. The {glue:text}`top_br_k` heaviest branches of the true distribution
 # are the trunk and branches of depth 1–3, which hold {glue:text}`topbr_true_pct` of the mass, and
 # guidance first moves mass from these out to the tips: the share of samples on leaf branches goes
 # from {glue:text}`onleaf_true` (true) to {glue:text}`onleaf4` at $w = 4$ and
@@ -685,7 +688,7 @@ say_range("l_out_lo", "l_out_hi",
 # along A's axis {glue:text}`axis2` against {glue:text}`ex2_axis` ({glue:text}`vs2_axis`) and
 # {glue:text}`axis4` against {glue:text}`ex4_axis` ({glue:text}`vs4_axis`). Most of that shift is
 # what CFG targets.
-# The concentration on a few leaves is not: exact CFG keeps the top-10% leaf share at
+# The concentration on a few leaves is not: exact CFG keeps the top-{glue:text}`top_pct` leaf share at
 # {glue:text}`ex_top_lo`–{glue:text}`ex_top_hi` (its true-sample floor at {glue:text}`n_oracle_txt` samples is
 # {glue:text}`ext_top`), where
 # the networks reach {glue:text}`topleaf2_` ($w = 2$) and {glue:text}`topleaf4_` ($w = 4$).
