@@ -126,8 +126,8 @@ for k, tag, less, more in (("outlier_rate_mc", "mc", "fewer", "more"),
                            ("branch_tv", "tv", "lower", "higher")):
     w = {m: word(paired(m, ref, k), less, more) for m in others}
     glue(f"toy_ag_{tag}", "; ".join(
-        f"{side}: {names([m for m in others if w[m] == side])}"
-        for side in (less, more, "not resolved")), display=False)
+        f"{verdict}: {names([m for m in others if w[m] == verdict])}"
+        for verdict in (less, more, "not resolved")), display=False)
 # the winner: do its raw advantages survive the mass correction, and its leaves?
 beats, turned = [], []
 if best != "none":

@@ -149,9 +149,9 @@ def bench_notebooks():
     if run.returncode:
         raise SystemExit(f"a notebook failed (exit {run.returncode}); see the lines above")
     # lines "NN_topic   123.4 s  (Explore cells ...)": the chapters 1–9 are notebooks 01_ … 09_
-    chapters = [float(line.split()[1]) for line in run.stdout.splitlines()
-                if line[:2].isdigit() and line[2] == "_" and int(line[:2]) <= 9]
-    total = sum(chapters)
+    times = [float(line.split()[1]) for line in run.stdout.splitlines()
+             if line[:2].isdigit() and line[2] == "_" and int(line[:2]) <= 9]
+    total = sum(times)
     print(f"   chapters 1–9 together: {total:.1f} s ({total / 60:.1f} min; limit 15 min: "
           f"{'met' if total <= 900 else 'NOT met'})")
 
