@@ -57,17 +57,42 @@ class Runs:
         """What one interval's degrees of freedom count."""
         return "training seeds" if len(self.nets) > 1 else "sampling seeds (one training seed)"
 
-    def run(self, key, build, sigmas=None):
+    def run(self, key, build, sigmas=None, given=None):
         """Measure the denoiser `build(nets)` for every training seed × sampling seed; returns
-        {metric: [T, S] array}. A key already measured is not run again."""
+        {metric: [T, S] array}. A key already measured is not run again.
+
+        given: {training seed: {metric: [value per sampling seed]}}, rows already measured
+        for the same denoiser with this table's `n` and sampling seeds (for example a
+        chapter's training-seed-0 sweep, `ToySetup.evaluate`'s format); they are copied, not
+        sampled again. The caller vouches that they are the same runs (a test checks that
+        the copy equals a fresh measurement)."""
         if key in self.values:
             return self.values[key]
+        given = {} if given is None else dict(given)
+        unknown = set(given) - set(self.training_seeds)
+        if unknown:
+            raise ValueError(f"given holds training seeds {sorted(unknown)} that this table "
+                             f"does not run (its seeds: {self.training_seeds})")
         out: dict = {}
+        rows: dict = {}                                   # {metric: rows filled}
         for i, nets in enumerate(self.nets):
-            res = self.setup.evaluate(build(nets), seeds=self.sampling_seeds, n=self.n,
-                                      sigmas=sigmas)
+            if nets.seed in given:
+                res = given[nets.seed]
+                bad = [k for k, v in res.items() if len(v) != len(self.sampling_seeds)]
+                if bad:
+                    raise ValueError(f"given[{nets.seed}] must hold one value per sampling "
+                                     f"seed ({len(self.sampling_seeds)}) for every metric; "
+                                     f"{bad[0]!r} has {len(res[bad[0]])}")
+            else:
+                res = self.setup.evaluate(build(nets), seeds=self.sampling_seeds, n=self.n,
+                                          sigmas=sigmas)
             for k, v in res.items():
                 out.setdefault(k, np.zeros((len(self.nets), len(self.sampling_seeds))))[i] = v
+                rows.setdefault(k, set()).add(i)
+        short = [k for k, r in rows.items() if len(r) != len(self.nets)]
+        if short:
+            raise ValueError(f"metric {short[0]!r} is missing from some training seeds' rows "
+                             "(given rows must hold the metrics that a fresh run measures)")
         self.values[key] = out
         return out
 

@@ -146,3 +146,39 @@ def test_toy_setup_refuses_bad_training_seeds():
     for bad in ([], [0, 0], [-1]):
         with pytest.raises(ValueError, match="training_seeds"):
             experiments.ToySetup(n_reference=64, training_seeds=bad)
+
+
+def test_given_rows_are_copied_not_sampled_again():
+    setup = FakeSetup([0, 1, 2])
+    runs = Runs(setup, 64, sampling_seeds=[0, 1])
+    fresh = Runs(FakeSetup([0, 1, 2]), 64, sampling_seeds=[0, 1])
+    build = lambda nets: 1.0 + nets.seed
+    a = runs.run("a", build, given={0: {"m": [1.0, 1.01]}})
+    assert setup.calls == 2                                   # seeds 1 and 2 only
+    assert a["m"] == pytest.approx(fresh.run("a", build)["m"])
+    with pytest.raises(ValueError, match="training seeds \\[5\\]"):
+        runs.run("b", build, given={5: {"m": [0.0, 0.0]}})
+    with pytest.raises(ValueError, match="one value per sampling seed"):
+        runs.run("c", build, given={0: {"m": [0.0]}})
+    with pytest.raises(ValueError, match="missing from some"):
+        runs.run("d", build, given={0: {"m": [0.0, 0.0], "extra": [1.0, 1.0]}})
+    assert "b" not in runs and "c" not in runs and "d" not in runs
+
+
+def test_a_chapters_seed_0_runs_equal_the_runs_table_rows(monkeypatch):
+    """Chapters sample with `ToySetup.sample` and measure with `ToySetup.metrics`; rows built
+    that way may be passed as `given` because they equal what `Runs` would measure."""
+    g = torch.Generator().manual_seed(0)
+    monkeypatch.setattr(train, "load_or_train", lambda cfg: ToyNet(1, 8, generator=g))
+    S = experiments.ToySetup(n_reference=256, steps=6, training_seeds=(0, 1))
+    den = lambda nets: nets.main.denoise
+    seeds = [3, 4]
+    rows = {}
+    for s in seeds:
+        for k, v in S.metrics(S.sample(den(S.nets[0]), 64, s)).items():
+            rows.setdefault(k, []).append(v)
+    copied = Runs(S, 64, sampling_seeds=seeds).run("x", den, given={0: rows})
+    fresh = Runs(S, 64, sampling_seeds=seeds).run("x", den)
+    assert copied.keys() == fresh.keys()
+    for k in fresh:
+        np.testing.assert_array_equal(copied[k], fresh[k], err_msg=k)
