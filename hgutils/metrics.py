@@ -40,7 +40,10 @@ METRICS = {
     "leaves": ("leaves", "higher", "share of the 64 leaf branches holding a sample; one sample is "
                "enough"),
     "sw2": ("SW₂", "lower", "sliced 2-Wasserstein distance to true samples; global shape, "
-            "insensitive to a few outliers"),
+            "but squared distances let a few far samples dominate it (see trimmed SW₂)"),
+    "sw2_trim": ("SW₂ (trimmed)", "lower", "SW₂ over the central 98% of each projection "
+                 "(quantile levels 1%–99%): not moved by the 1% farthest samples at either "
+                 "end, blind to how far they are"),
     "leakage": ("leakage", "lower", "share of samples whose most likely class is B"),
 }
 
@@ -81,17 +84,25 @@ def outlier_mask(x: torch.Tensor, tree, level: float) -> torch.Tensor:
     return ~(_logp_rows(x, tree)[0] >= level)
 
 
-def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, n_dirs: int = 128) -> float:
-    """Sliced 2-Wasserstein distance between sample sets x [N, 2] and y [M, 2]."""
+def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, n_dirs: int = 128,
+                       trim: float = 0.0) -> float:
+    """Sliced 2-Wasserstein distance between sample sets x [N, 2] and y [M, 2].
+
+    trim: drop the quantile levels below `trim` and above 1 − `trim` of every projection
+    (0 ≤ trim < 0.5): the trimmed SW₂, which the farthest samples at either end cannot move."""
     x, y = check_points(x, "x").double(), check_points(y, "y").double()
     n_dirs = check_int(n_dirs, "n_dirs", 1)
+    if not 0 <= trim < 0.5:
+        raise ValueError(f"trim must be in [0, 0.5), got {trim!r}")
     ang = torch.arange(n_dirs, dtype=torch.float64) * math.pi / n_dirs
     theta = torch.stack([ang.cos(), ang.sin()], 1)                              # [D, 2]
     px, py = (x @ theta.T).sort(0).values, (y @ theta.T).sort(0).values        # [N, D], [M, D]
+    n = max(len(px), len(py))
+    q = (torch.arange(n, dtype=torch.float64) + 0.5) / n                        # [n] levels
     if len(px) != len(py):
-        q = (torch.arange(max(len(px), len(py)), dtype=torch.float64) + 0.5) / max(len(px), len(py))
         px, py = torch.quantile(px, q, dim=0), torch.quantile(py, q, dim=0)
-    return float((px - py).square().mean().sqrt())
+    keep = (q >= trim) & (q <= 1 - trim)
+    return float((px - py)[keep].square().mean().sqrt())
 
 
 def summarize(x: torch.Tensor, tree, reference: torch.Tensor) -> dict:
@@ -263,17 +274,20 @@ class ReferenceSet:
         d = tree.branch_depth()
         self.depth_mass = torch.zeros(7, dtype=torch.float64).index_add_(0, d, branch_mass(tree))
 
-    def _sw2(self, x):
+    def _sw2(self, x, trim: float = 0.01):
+        """(SW₂, SW₂ over the quantile levels in [trim, 1 − trim]) against the reference."""
         px = (x.double() @ self.theta.T).sort(0).values
         py = self.ref_proj
-        if len(px) != len(py):
-            n = max(len(px), len(py))
-            if n not in self._q_cache:
-                q = (torch.arange(n, dtype=torch.float64) + 0.5) / n
-                self._q_cache[n] = (q, torch.quantile(py, q, dim=0))
-            q, py = self._q_cache[n]
-            px = torch.quantile(px, q, dim=0)
-        return float((px - py).square().mean().sqrt())
+        n = max(len(px), len(py))
+        if n not in self._q_cache:
+            q = (torch.arange(n, dtype=torch.float64) + 0.5) / n
+            self._q_cache[n] = (q, torch.quantile(py, q, dim=0))
+        q, py_q = self._q_cache[n]
+        if len(px) != len(py):               # unequal sizes: both at the same n levels
+            px, py = torch.quantile(px, q, dim=0), py_q
+        d2 = (px - py).square()                                                   # [n, D]
+        keep = (q >= trim) & (q <= 1 - trim)
+        return float(d2.mean().sqrt()), float(d2[keep].mean().sqrt())
 
     def _ref_for(self, n: int):
         """The first min(n, M) true samples and their k-NN radii: k-NN metrics compare equal-size
@@ -294,7 +308,8 @@ class ReferenceSet:
         out = {"mean_logp": float(lp.mean()), "median_logp": float(lp.median()),
                "outlier_rate": float(outlier.double().mean()),
                "outlier_rate_mc": self._mass_corrected(xf, outlier[ok], n),
-               "sw2": self._sw2(x) if nf == n else math.inf,
+               **dict(zip(("sw2", "sw2_trim"),
+                          self._sw2(x) if nf == n else (math.inf, math.inf))),
                "precision": knn["inside"] / n if knn else 0.0,
                "recall": knn["recall"] if knn else 0.0,
                "density": knn["density"] / n if knn else 0.0,

@@ -175,3 +175,20 @@ def test_knn_metrics_compare_equal_sizes():
     assert len(ref) == 256 and torch.equal(ref, R.ref[:256])
     from hgutils import metrics
     assert R(x)["recall"] == pytest.approx(metrics.precision_recall(x, R.reference[:256])["recall"])
+
+
+def test_trimmed_sw2_is_not_moved_by_a_few_far_samples():
+    from hgutils import metrics
+    t, R = _refset()
+    x = t.sample(1024, generator=torch.Generator().manual_seed(7))
+    far = x.clone()
+    far[:5] = torch.tensor([40.0, -40.0])                 # 0.5% of the samples, far away
+    a, b = R(x), R(far)
+    assert b["sw2"] > 5 * a["sw2"]                        # squared distances: the tail rules
+    assert b["sw2_trim"] < 1.5 * a["sw2_trim"]            # the central 98% barely moves
+    assert a["sw2_trim"] == pytest.approx(
+        metrics.sliced_wasserstein(x, R.reference, trim=0.01), rel=1e-9)
+    assert metrics.sliced_wasserstein(x, R.reference, trim=0.0) == pytest.approx(
+        a["sw2"], rel=1e-9)
+    with pytest.raises(ValueError, match="trim"):
+        metrics.sliced_wasserstein(x, R.reference, trim=0.5)
