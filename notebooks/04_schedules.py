@@ -392,31 +392,83 @@ plots.style_legend(axes[3], dict(zip(GUIDES, ("-", "--"))),
 # ## Across training seeds
 #
 # Everything above uses one training run of each network (training seed 0), and its
-# "resolved" compares runs over sampling seeds of those networks only. Here the headline
-# comparison is rerun on `training_seeds` training seeds: each seed's main model guided by
-# that seed's unconditional model, CFG at mean weight $\bar w$ = `w_cut` with the constant
-# weight and the linear and cosine schedules, and no guidance, on the sampling seeds 0, 1, …
-# (`seeds`), `n_seeds_samples` samples per run, the same start noise for every setting. The
-# last two rows are the paired differences (schedule − constant), with a 95% t-interval over
-# the training seeds (`hgutils.runs.Runs.paired`).
+# "resolved" compares runs over sampling seeds of those networks only. Here the chapter's
+# headline comparisons are rerun on `training_seeds` training seeds, each seed's main model
+# guided by that seed's own guide, on the sampling seeds 0, 1, … (`seeds`),
+# `n_seeds_samples` samples per run, the same start noise for every setting: CFG at mean
+# weight $\bar w$ = `w_cut` with the constant weight and the linear and cosine schedules;
+# the same three for autoguidance; CFG only on the earliest σ range of `intervals`; CFG
+# with guidance removed from each of the two earliest bins of `bins`; and no guidance. The
+# rows "a − b (95%)" are paired differences with a 95% t-interval over the training seeds
+# (`hgutils.runs.Runs.paired`). Training seed 0's rows are the runs above (the same
+# networks, start noise and sample count), copied rather than sampled again.
 
 # %%
 multi = Runs(S, n_seeds_samples, sampling_seeds=seed_list,
              training_seeds=range(training_seeds))
-multi.run("none", lambda nets: nets.main.denoise)
-for name, make in SCHEDULES.items():
-    multi.run(name, lambda nets, make=make: GuidedDenoiser(
-        nets.main, nets.uncond, make(w_cut), sigmas=S.sigmas))
-MK = ["outlier_rate", "outlier_rate_mc", "precision", "recall", "branch_tv", "sw2"]
+
+
+def seed0(key):
+    """Training seed 0's rows: the runs above, when they are the same runs."""
+    return {0: R[key]} if n_seeds_samples == n_samples else None
+
+
+def across(key, guide, w):
+    """Run `key` (a key of R) over the training seeds: each seed's main model guided by
+    its own guide (`nets.uncond` for CFG, `nets.autoguide` for AG)."""
+    net = {"CFG": "uncond", "AG": "autoguide"}[guide]
+    multi.run(key, lambda nets: GuidedDenoiser(nets.main, getattr(nets, net), w,
+                                               sigmas=S.sigmas), given=seed0(key))
+
+
+IV_EARLY = max(intervals, key=lambda iv: iv[0])      # the σ range that starts highest
+IV_LATE = min(intervals, key=lambda iv: iv[1])       # the σ range that ends lowest
+# BINS: the (σ_lo, σ_hi) bins of `bins`, high σ first (defined above)
+EARLY_BINS = BINS[:2]                                # the two earliest bins
+across("none", "CFG", 1.0)
+for g in GUIDES:
+    for name, make in SCHEDULES.items():
+        across((g, name, w_cut), g, make(w_cut))
+across(("CFG", "interval", *IV_EARLY), "CFG", Interval(w_cut, *IV_EARLY))
+for lo, hi in EARLY_BINS:
+    across(("CFG", "removed", lo, hi), "CFG", Removed(w_cut, lo, hi))
+MK = ["outlier_rate", "outlier_rate_mc", "precision", "recall", "leaves", "coverage",
+      "branch_tv", "sw2", "sw2_trim"]
 INC = ("linear", "cosine")
-ms_d = {s: {m: multi.paired(s, "constant", m) for m in MK} for s in INC}
-ms_tab = multi.table(["none", *SCHEDULES], MK, labels=[
-    "no guidance", *(f"CFG {name}, w̄ = {w_cut:g}" for name in SCHEDULES)],
-    title=f"CFG at w̄ = {w_cut:g}: mean ± std over {training_seeds} training × "
-          f"{seeds} sampling seeds, {n_seeds_samples} samples each")
-for s in INC:
-    ms_tab.add(f"{s} − constant (95%)", *(interval_text(ms_d[s][m]) for m in MK))
-ms_tab
+con = {g: (g, "constant", w_cut) for g in GUIDES}
+
+
+def lab(key):
+    if key == "none":
+        return "no guidance"
+    if key[1] == "interval":
+        return f"CFG only σ ∈ ({key[2]:g}, {key[3]:g}]"
+    if key[1] == "removed":
+        return f"CFG, none σ ∈ ({key[2]:g}, {key[3]:g}]"
+    return f"{key[0]} {key[1]}, w̄ = {w_cut:g}"
+
+
+# (setting, reference): the paired differences the text reads
+PAIRS = [((g, s, w_cut), con[g]) for g in GUIDES for s in INC]
+PAIRS += [(("CFG", "interval", *IV_EARLY), "none")]
+PAIRS += [(("CFG", "removed", lo, hi), con["CFG"]) for lo, hi in EARLY_BINS]
+pd = {(a, b): {m: multi.paired(a, b, m) for m in MK} for a, b in PAIRS}
+
+def ms_table(metrics, what):
+    t = multi.table(multi.keys(), metrics, labels=[lab(k) for k in multi.keys()],
+                    title=f"{what}: mean ± std over {training_seeds} training × "
+                          f"{seeds} sampling seeds, {n_seeds_samples} samples each")
+    for a, b in PAIRS:
+        short = "none" if b == "none" else f"{b[0]} constant"
+        t.add(f"{lab(a)} − {short} (95%)",
+              *(interval_text(pd[a, b][m]) for m in metrics))
+    return t
+
+
+ms_table(MK[:3] + MK[7:], "fidelity and global shape")
+
+# %%
+ms_table(MK[3:7], "coverage and balance")
 
 # %% tags=["hide-input"]
 # (glue tag, word below zero, word above zero, the word that means "better")
@@ -424,88 +476,163 @@ MS_WORDS = {"outlier_rate": ("out", "fewer", "more", "fewer"),
             "outlier_rate_mc": ("mc", "fewer", "more", "fewer"),
             "precision": ("prec", "lower", "higher", "higher"),
             "recall": ("rec", "lower", "higher", "higher"),
+            "leaves": ("lv", "fewer", "more", "more"),
+            "coverage": ("cov", "lower", "higher", "higher"),
             "branch_tv": ("tv", "lower", "higher", "lower"),
-            "sw2": ("sw", "lower", "higher", "lower")}
+            "sw2": ("sw", "lower", "higher", "lower"),
+            "sw2_trim": ("swt", "lower", "higher", "lower")}
 MS_LAB = {"outlier_rate": "outlier rate",
           "outlier_rate_mc": "mass-corrected outlier rate", "precision": "precision",
-          "recall": "recall", "branch_tv": "branch TV", "sw2": "SW₂"}
+          "recall": "recall", "leaves": "leaves reached", "coverage": "coverage",
+          "branch_tv": "branch TV", "sw2": "SW₂", "sw2_trim": "trimmed SW₂"}
+PTAG = {(("CFG", s, w_cut), con["CFG"]): s[:3] for s in INC}
+PTAG.update({(("AG", s, w_cut), con["AG"]): "ag" + s[:3]
+             for s in INC if "AG" in GUIDES})
+PTAG[("CFG", "interval", *IV_EARLY), "none"] = "iv"
+PTAG.update({(("CFG", "removed", lo, hi), con["CFG"]): f"rm{i}"
+             for i, (lo, hi) in enumerate(EARLY_BINS)})
 
 
-def ms_word(s, m):
+def ms_word(pair, m):
     _, less, more, _ = MS_WORDS[m]
-    return word(ms_d[s][m], less, more)
+    return word(pd[pair][m], less, more)
 
 
-def ms_status(m):
-    """'better' if both schedules beat the constant weight (resolved), 'worse' if either
-    loses to it (resolved), else 'not resolved'."""
-    good, ws = MS_WORDS[m][3], [ms_word(s, m) for s in INC]
+def ms_status(pairs, m):
+    """'better' if every pair's setting beats its reference on m (resolved), 'worse' if
+    any loses to it (resolved), else 'not resolved'."""
+    good, ws = MS_WORDS[m][3], [ms_word(p, m) for p in pairs]
     if all(w == good for w in ws):
         return "better"
-    worse = any(w not in (good, "not resolved") for w in ws)
-    return "worse" if worse else "not resolved"
+    return ("worse" if any(w not in (good, "not resolved") for w in ws)
+            else "not resolved")
 
 
 def ms_join(ms):
     labs = [MS_LAB[m] for m in ms]
     if len(labs) < 3:
-        return " and ".join(labs)
+        return " and ".join(labs) or "no metric"
     return ", ".join(labs[:-1]) + " and " + labs[-1]
 
 
-def ms_holds(ms):
-    """Does 'both increasing schedules beat the constant weight on ms' hold?"""
-    st = {m: ms_status(m) for m in ms}
-    if all(v == "better" for v in st.values()):
-        return "holds across training seeds (resolved, both schedules)"
-    parts = [f"{ms_join([m for m in ms if st[m] == v])} {txt}"
-             for v, txt in (("better", "improved (resolved)"),
-                            ("not resolved", "not resolved"),
-                            ("worse", "worse for at least one schedule (resolved)"))
-             if any(st[m] == v for m in ms)]
-    head = "holds only in part" if "better" in st.values() else "does not hold"
-    return f"{head} across training seeds: " + "; ".join(parts)
+def ms_split(pairs, ms=MK):
+    """{status: [metrics]} of ms_status over `pairs`."""
+    st = {m: ms_status(pairs, m) for m in ms}
+    return {v: [m for m in ms if st[m] == v]
+            for v in ("better", "not resolved", "worse")}
 
 
-for s in INC:
-    for m, (tag, *_) in MS_WORDS.items():
-        say(f"ms_{s[:3]}_{tag}", interval_text(ms_d[s][m]))
-        say(f"ms_{s[:3]}_{tag}_w", ms_word(s, m))
+def ms_summary(pairs, ms=MK):
+    sp = ms_split(pairs, ms)
+    return (f"better on {ms_join(sp['better'])}; worse on {ms_join(sp['worse'])}; "
+            f"not resolved on {ms_join(sp['not resolved'])}")
+
+
+for pair, tag in PTAG.items():
+    for m, (mt, *_) in MS_WORDS.items():
+        say(f"ms_{tag}_{mt}", interval_text(pd[pair][m]))
+        say(f"ms_{tag}_{mt}_w", ms_word(pair, m))
 say("ms_n", str(training_seeds))
 say("ms_w", w_cut, "{:g}")
-say("ms_claim", ms_holds(["branch_tv", "sw2"]))
-say("ms_claim2", ms_holds(["precision", "outlier_rate"]))
-rec_up = any(ms_word(s, "recall") == "higher" for s in INC)
-say("ms_rec_claim", "does not hold: a schedule raises recall (resolved)" if rec_up
-    else "holds: no schedule raises recall resolvedly")
-mc_note = (ms_status("outlier_rate") == "better" and ms_status("outlier_rate_mc")
-           != "better")
-say("ms_mc_note", "so the drop of the raw rate is not shown to survive the mass "
-    "correction" if mc_note else "in line with the raw rate")
-con_sw = multi.seed_means("constant", "sw2")                    # [training seeds]
-sw_lower = int(sum(all(multi.seed_means(s, "sw2")[i] < con_sw[i] for s in INC)
+cfg_inc = [p for p, t in PTAG.items() if t in ("lin", "cos")]
+ag_inc = [p for p, t in PTAG.items() if t in ("aglin", "agcos")]
+say("ms_cfg_sum", ms_summary(cfg_inc))
+sp = ms_split(cfg_inc)
+raw, mc = (ms_status(cfg_inc, m) for m in ("outlier_rate", "outlier_rate_mc"))
+raw_only = raw == "better" and mc != "better"
+say("ms_head", ("increasing schedules improve CFG at this weight on "
+                + ms_join(sp["better"]) if sp["better"] else
+                "no improvement of CFG by the increasing schedules is resolved")
+    + (" (the outlier rate only raw: the mass-corrected rate is not resolved)"
+       if raw_only else "")
+    + (f", and are worse on {ms_join(sp['worse'])}" if sp["worse"] else ""))
+say("ms_mc_note", "the drop of the raw outlier rate is not shown to survive the mass "
+    "correction, so it may come from draining thin branches rather than from placing "
+    "samples better" if raw == "better" and mc != "better"
+    else "the mass-corrected rate agrees with the raw one" if raw == mc
+    else f"the raw rate is {raw} and the mass-corrected rate {mc}")
+cov = [ms_status(cfg_inc, m) for m in ("recall", "leaves", "coverage")]
+say("ms_cov", "none of recall, leaves and coverage is resolvedly higher"
+    if "better" not in cov else "coverage improves on at least one measure")
+if ag_inc:
+    sa = ms_split(ag_inc)
+    say("ag_head", "For autoguidance the same schedules help on no metric and are "
+        f"worse on {ms_join(sa['worse'])}" if sa["worse"] and not sa["better"]
+        else f"For autoguidance the same schedules help on {ms_join(sa['better'])}"
+        if sa["better"] and not sa["worse"] else "For autoguidance the schedules are "
+        "mixed" if sa["better"] else "For autoguidance the schedules change nothing "
+        "resolvedly")
+    say("ms_ag_sum", ms_summary(ag_inc))
+else:
+    say("ag_head", "Autoguidance was not run"), say("ms_ag_sum", "n/a")
+iv_pair = [p for p, t in PTAG.items() if t == "iv"]
+rm_pairs = [p for p, t in PTAG.items() if t.startswith("rm")]
+say("ms_iv_sum", ms_summary(iv_pair))
+say("ms_rm_sum", ms_summary(rm_pairs))
+iv_sp, rm_sp = ms_split(iv_pair), ms_split(rm_pairs)
+say("early_head", "yes, across training seeds" if rm_sp["better"] and not rm_sp["worse"]
+    and iv_sp["worse"] else "in part" if rm_sp["better"] or iv_sp["worse"]
+    else "not resolved across training seeds")
+say("iv_name", f"({IV_EARLY[0]:g}, {IV_EARLY[1]:g}]")
+say("iv_steps", str(int(((sig > IV_EARLY[0]) & (sig <= IV_EARLY[1])).sum())))
+say("rm_names", " and ".join(f"({lo:g}, {hi:g}]" for lo, hi in EARLY_BINS))
+# SW₂ per training seed: a few far samples of one seed can dominate it
+con_sw = multi.seed_means(con["CFG"], "sw2")                   # [training seeds]
+sw_lower = int(sum(all(multi.seed_means(p[0], "sw2")[i] < con_sw[i] for p in cfg_inc)
                    for i in range(training_seeds)))
 say("ms_sw_seeds", f"{sw_lower} of {training_seeds}")
 say("ms_con_sw_lo", float(con_sw.min())), say("ms_con_sw_hi", float(con_sw.max()))
+con_swt = multi.seed_means(con["CFG"], "sw2_trim")
+say("ms_con_swt_lo", float(con_swt.min())), say("ms_con_swt_hi", float(con_swt.max()))
+say("ms_sw_trim_sum", ms_summary(cfg_inc, ["sw2_trim"]))
 
 # %% [markdown]
-# Paired over {glue:text}`ms_n` training seeds at $\bar w$ = {glue:text}`ms_w` (95%
-# intervals), linear − constant: outlier rate {glue:text}`ms_lin_out`
-# ({glue:text}`ms_lin_out_w`), mass-corrected {glue:text}`ms_lin_mc`
-# ({glue:text}`ms_lin_mc_w`), precision {glue:text}`ms_lin_prec` ({glue:text}`ms_lin_prec_w`),
-# recall {glue:text}`ms_lin_rec` ({glue:text}`ms_lin_rec_w`), branch TV {glue:text}`ms_lin_tv`
-# ({glue:text}`ms_lin_tv_w`), SW₂ {glue:text}`ms_lin_sw` ({glue:text}`ms_lin_sw_w`); cosine −
-# constant: outlier rate {glue:text}`ms_cos_out` ({glue:text}`ms_cos_out_w`), mass-corrected
-# {glue:text}`ms_cos_mc` ({glue:text}`ms_cos_mc_w`), precision {glue:text}`ms_cos_prec`
-# ({glue:text}`ms_cos_prec_w`), recall {glue:text}`ms_cos_rec` ({glue:text}`ms_cos_rec_w`),
-# branch TV {glue:text}`ms_cos_tv` ({glue:text}`ms_cos_tv_w`), SW₂ {glue:text}`ms_cos_sw`
-# ({glue:text}`ms_cos_sw_w`). The chapter's claim that increasing schedules improve CFG's
-# branch TV and SW₂ {glue:text}`ms_claim`. Higher precision and
-# fewer outliers (at this weight), {glue:text}`ms_claim2`; the mass-corrected outlier rate is
-# {glue:text}`ms_lin_mc_w` (linear) and {glue:text}`ms_cos_mc_w` (cosine),
-# {glue:text}`ms_mc_note`. "No gain in coverage" {glue:text}`ms_rec_claim`. Both schedules
-# lower SW₂ on {glue:text}`ms_sw_seeds` training seeds; per training seed, the constant
-# weight's SW₂ lies between {glue:text}`ms_con_sw_lo` and {glue:text}`ms_con_sw_hi`.
+# **Read across training seeds, at $\bar w$ = {glue:text}`ms_w`, {glue:text}`ms_head`.**
+# Paired over {glue:text}`ms_n` training seeds (95% intervals), linear − constant:
+# outlier rate {glue:text}`ms_lin_out` ({glue:text}`ms_lin_out_w`), mass-corrected
+# {glue:text}`ms_lin_mc` ({glue:text}`ms_lin_mc_w`), precision {glue:text}`ms_lin_prec`
+# ({glue:text}`ms_lin_prec_w`), branch TV {glue:text}`ms_lin_tv` ({glue:text}`ms_lin_tv_w`),
+# recall {glue:text}`ms_lin_rec` ({glue:text}`ms_lin_rec_w`), leaves {glue:text}`ms_lin_lv`
+# ({glue:text}`ms_lin_lv_w`), coverage {glue:text}`ms_lin_cov` ({glue:text}`ms_lin_cov_w`);
+# cosine − constant: outlier rate {glue:text}`ms_cos_out` ({glue:text}`ms_cos_out_w`),
+# mass-corrected {glue:text}`ms_cos_mc` ({glue:text}`ms_cos_mc_w`), precision
+# {glue:text}`ms_cos_prec` ({glue:text}`ms_cos_prec_w`), branch TV {glue:text}`ms_cos_tv`
+# ({glue:text}`ms_cos_tv_w`), recall {glue:text}`ms_cos_rec` ({glue:text}`ms_cos_rec_w`),
+# leaves {glue:text}`ms_cos_lv` ({glue:text}`ms_cos_lv_w`), coverage
+# {glue:text}`ms_cos_cov` ({glue:text}`ms_cos_cov_w`). Both schedules together:
+# {glue:text}`ms_cfg_sum`. The outlier rate rewards draining the thin leaf branches; its
+# mass-corrected companion does not, and here {glue:text}`ms_mc_note`. Coverage: {glue:text}`ms_cov`.
+#
+# **SW₂ needs a companion.** SW₂ averages *squared* distances along each projection, so
+# the few samples that a network throws far from the tree dominate it: per training seed,
+# the constant weight's SW₂ ranges from {glue:text}`ms_con_sw_lo` to
+# {glue:text}`ms_con_sw_hi`, and the paired intervals of SW₂ (linear {glue:text}`ms_lin_sw`,
+# cosine {glue:text}`ms_cos_sw`) are as wide as that. Both schedules lower SW₂ on
+# {glue:text}`ms_sw_seeds` training seeds, which says the far samples become fewer or
+# nearer, not that the shape improves. The trimmed SW₂ (`sw2_trim`: the same distance over
+# the quantile levels 1%–99% of every projection) is blind to how far the farthest 1% lie
+# and measures the shape of the rest: per training seed, the constant weight's lies
+# between {glue:text}`ms_con_swt_lo` and {glue:text}`ms_con_swt_hi`; linear − constant
+# {glue:text}`ms_lin_swt` ({glue:text}`ms_lin_swt_w`), cosine − constant
+# {glue:text}`ms_cos_swt` ({glue:text}`ms_cos_swt_w`).
+#
+# **Autoguidance, the same schedules.** {glue:text}`ag_head` across training seeds:
+# {glue:text}`ms_ag_sum` (linear − constant: outlier rate {glue:text}`ms_aglin_out`,
+# mass-corrected {glue:text}`ms_aglin_mc`, recall {glue:text}`ms_aglin_rec`, branch TV
+# {glue:text}`ms_aglin_tv`; cosine − constant: outlier rate {glue:text}`ms_agcos_out`,
+# mass-corrected {glue:text}`ms_agcos_mc`, recall {glue:text}`ms_agcos_rec`, branch TV
+# {glue:text}`ms_agcos_tv`).
+#
+# **Guidance early, across training seeds: {glue:text}`early_head`.** CFG only on
+# σ ∈ {glue:text}`iv_name` (the first {glue:text}`iv_steps` steps) against no guidance:
+# {glue:text}`ms_iv_sum` (outlier rate {glue:text}`ms_iv_out`, mass-corrected
+# {glue:text}`ms_iv_mc`, precision {glue:text}`ms_iv_prec`, branch TV
+# {glue:text}`ms_iv_tv`). CFG with guidance removed from σ ∈ {glue:text}`rm_names` (each in
+# turn) against the constant weight: {glue:text}`ms_rm_sum` (first bin: outlier rate
+# {glue:text}`ms_rm0_out`, mass-corrected {glue:text}`ms_rm0_mc`, recall
+# {glue:text}`ms_rm0_rec`, branch TV {glue:text}`ms_rm0_tv`; second bin: outlier rate
+# {glue:text}`ms_rm1_out`, mass-corrected {glue:text}`ms_rm1_mc`, recall
+# {glue:text}`ms_rm1_rec`, branch TV {glue:text}`ms_rm1_tv`).
 
 # %% [markdown]
 # ## What the numbers say
@@ -592,9 +719,9 @@ say("sd_seeds", str(seeds)), say("sd_n", str(n_samples))
 
 # %% tags=["hide-input"]
 say_run("none", "none")
-for wm in (2, 3, 4):
+for tag, wm in (("c2", 2), ("c3", w_cut), ("c4", 4)):   # "c3": w̄ = w_cut
     for name in SCHEDULES:
-        say_run(f"c{wm}_{name[:3]}", ("CFG", name, wm))
+        say_run(f"{tag}_{name[:3]}", ("CFG", name, wm))
 inc = [(("CFG", s, wm), ("CFG", "constant", wm))
        for wm in w_means for s in ("linear", "cosine")]
 say("inc_better", on(inc, 1)), say("inc_worse", on(inc, -1, every=False))
@@ -606,13 +733,13 @@ s0 = [m for m, _ in COLS if m in MK and inc_cut
 if not s0:
     recheck = "training seed 0 resolves no improvement at this weight"
 else:
-    held = [m for m in s0 if ms_status(m) == "better"]
+    held = [m for m in s0 if ms_status(cfg_inc, m) == "better"]
     recheck = (f"of the improvements training seed 0 resolves ({ms_join(s0)}), "
                + (f"{ms_join(held)} {'holds' if len(held) == 1 else 'hold'}"
                   if held else "none holds") + " across training seeds")
     for v, txt in (("not resolved", "not resolved"),
                    ("worse", "worse for at least one schedule (resolved)")):
-        part = [m for m in s0 if ms_status(m) == v]
+        part = [m for m in s0 if ms_status(cfg_inc, m) == v]
         if part:
             recheck += f"; {ms_join(part)} {'is' if len(part) == 1 else 'are'} {txt}"
 say("ms_recheck", recheck)
@@ -620,9 +747,10 @@ cov = [verdict(a, b, m) for a, b in inc for m in ("recall", "leaves")]
 say("inc_cov", "improves in some runs" if 1 in cov else "does not measurably "
     "improve and falls (resolved) in some runs" if -1 in cov
     else "does not measurably improve")
-fid = [label for m, label in COLS if m in ("precision", "outlier_rate")
+fid = [label for m, label in COLS if m in ("precision", "outlier_rate", "branch_tv")
        and all(verdict(a, b, m) == 1 for a, b in inc)]
-say("inc_head", ("its " + " and ".join(fid)) if fid else "nothing else")
+say("inc_head", ("its " + " and ".join(fid)) if fid
+    else "none of precision, outlier rate and branch TV at every mean weight")
 say("inc_head_cov", "at a cost in coverage" if -1 in cov and 1 not in cov
     else "not its coverage" if 1 not in cov else "in part its coverage")
 for m in ("recall", "leaves"):
@@ -658,12 +786,15 @@ pc = ("CFG", "cosine", (1 + w_cut) / 2)    # presentation's cosine, w_max = w_cu
 say("pc_better", on([(pc, ("CFG", "constant", w_cut))], 1))
 
 # %% [markdown]
-# **Increasing schedules improve CFG's distribution over the subtrees and
-# {glue:text}`inc_head`, {glue:text}`inc_head_cov`.** At every mean weight, linear and cosine both beat the
-# constant weight (resolved) on {glue:text}`inc_better`; at every mean weight above the smallest,
+# **Increasing schedules for CFG, on training seed 0.** The finding across training seeds
+# is the one above ({glue:text}`ms_head`); what follows is training seed 0's sweep over
+# all mean weights, with "resolved" meaning twice the spread over its sampling seeds — a
+# description of one set of networks. On that seed CFG's schedules improve
+# {glue:text}`inc_head`, {glue:text}`inc_head_cov`: at every mean weight, linear and
+# cosine both beat the constant weight (resolved) on {glue:text}`inc_better`; at every mean weight above the smallest,
 # on {glue:text}`inc_better_hi`; they are worse (resolved) at some mean weight on
 # {glue:text}`inc_worse`. Paired over training seeds at $\bar w$ = `w_cut` (section
-# *Across training seeds* above), {glue:text}`ms_recheck`. At $\bar w = 3$: precision
+# *Across training seeds* above), {glue:text}`ms_recheck`. At $\bar w$ = {glue:text}`ms_w`: precision
 # {glue:text}`c3_con_prec` → {glue:text}`c3_lin_prec` (linear) and {glue:text}`c3_cos_prec` (cosine), outliers
 # {glue:text}`c3_con_out` → {glue:text}`c3_lin_out` and {glue:text}`c3_cos_out`, branch TV
 # {glue:text}`c3_con_tv` → {glue:text}`c3_lin_tv` and {glue:text}`c3_cos_tv`, SW₂
@@ -694,86 +825,109 @@ say("pc_better", on([(pc, ("CFG", "constant", w_cut))], 1))
 # {glue:text}`c2_cos_tv` against {glue:text}`c3_con_tv`), partly because it guides less.
 
 # %% tags=["hide-input"]
-for name in SCHEDULES:
-    say_run(f"a3_{name[:3]}", ("AG", name, 3))
-ag = [(("AG", s, 3), ("AG", "constant", 3)) for s in ("linear", "cosine")]
+for name in SCHEDULES:                        # tags "a3_…": autoguidance at w̄ = w_cut
+    say_run(f"a3_{name[:3]}", ("AG", name, w_cut))
+ag = [(("AG", s, w_cut), ("AG", "constant", w_cut)) for s in ("linear", "cosine")]
 say("ag_inc_worse", on(ag, -1)), say("ag_inc_better", on(ag, 1))
 ag_out = [mean(a, "outlier_rate") for a, _ in ag if a in R]
 say("ag_out_vs", "more than" if ag_out and min(ag_out) > mean("none", "outlier_rate")
     else "not more than")
+no_help = bool(ag_inc) and not ms_split(ag_inc)["better"]
+say("ag_general", "so the help of increasing schedules is a finding about CFG's guide "
+    "(the one Wang et al. studied), not about guidance in general" if no_help else
+    "so across training seeds the schedules help autoguidance too, on some metrics")
 
 # %% [markdown]
-# **For autoguidance the same schedules hurt.** At $\bar w = 3$ both are worse than the constant
-# weight (resolved) on {glue:text}`ag_inc_worse` and better only on {glue:text}`ag_inc_better`:
+# **{glue:text}`ag_head` across training seeds** ({glue:text}`ms_ag_sum`; section
+# *Across training seeds*). On training seed 0 at $\bar w$ = {glue:text}`ms_w`, both are
+# worse than the constant weight (resolved over its sampling seeds) on
+# {glue:text}`ag_inc_worse` and better on {glue:text}`ag_inc_better`:
 # precision {glue:text}`a3_con_prec` → {glue:text}`a3_lin_prec` (linear) and
 # {glue:text}`a3_cos_prec` (cosine), outlier rate {glue:text}`a3_con_out` →
 # {glue:text}`a3_lin_out` and {glue:text}`a3_cos_out` ({glue:text}`ag_out_vs` no guidance at all,
 # {glue:text}`none_out`), recall {glue:text}`a3_con_rec` → {glue:text}`a3_lin_rec` and
 # {glue:text}`a3_cos_rec`, branch TV {glue:text}`a3_con_tv` → {glue:text}`a3_lin_tv` and
 # {glue:text}`a3_cos_tv`, SW₂ {glue:text}`a3_con_sw` → {glue:text}`a3_lin_sw` and
-# {glue:text}`a3_cos_sw`. "Increasing schedules help" is a finding about CFG's guide (the one
-# Wang et al. studied), not about guidance in general.
+# {glue:text}`a3_cos_sw`; {glue:text}`ag_general`.
 
 # %% tags=["hide-input"]
-c3 = ("CFG", "constant", 3)
-iv5, iv01 = ("CFG", "interval", 1, 5), ("CFG", "interval", 0, 0.1)
+c3 = ("CFG", "constant", w_cut)                       # tags "c3_…": w̄ = w_cut
+iv5, iv01 = ("CFG", "interval", *IV_EARLY), ("CFG", "interval", *IV_LATE)
 say_run("iv5", iv5), say_run("iv01", iv01)
+say("ivl_name", f"({IV_LATE[0]:g}, {IV_LATE[1]:g}]")
+say("ivl_steps", str(n_steps(*IV_LATE)))
 say("iv5_worse", on([(iv5, "none")], -1))
 say("iv01_vs_con", on([(iv01, c3)], 1))
-inc3 = [(iv01, ("CFG", s, 3)) for s in ("linear", "cosine")]
+inc3 = [(iv01, ("CFG", s, w_cut)) for s in ("linear", "cosine")]
 say("iv01_vs_inc", on(inc3, 1)), say("iv01_vs_inc_worse", on(inc3, -1, every=False))
-removed = {}                                          # {(guide, lo, hi): key}
+# the bins by role: the two earliest, a middle one, the two latest (default: all five)
+ROLE = {"e0": BINS[0], "e1": BINS[min(1, len(BINS) - 1)],
+        "m": BINS[len(BINS) // 2], "l0": BINS[max(len(BINS) - 2, 0)], "l1": BINS[-1]}
+removed = {}                                          # {(guide, role): key}
 for g in ("CFG", "AG"):
-    for lo, hi in ((2, 5), (0.5, 2), (0.1, 0.5), (0.02, 0.1), (0, 0.02)):
-        key, tag = (g, "removed", lo, hi), f"{g.lower()}_rm{hi:g}".replace(".", "")
-        removed[g, lo, hi] = key
+    for role, (lo, hi) in ROLE.items():
+        key, tag = (g, "removed", lo, hi), f"{g.lower()}_{role}"
+        removed[g, role] = key
         say_run(tag, key)
-        say(f"{tag}_better", on([(key, (g, "constant", 3))], 1))
-        say(f"{tag}_worse", on([(key, (g, "constant", 3))], -1))
+        say(f"{tag}_better", on([(key, (g, "constant", w_cut))], 1))
+        say(f"{tag}_worse", on([(key, (g, "constant", w_cut))], -1))
+for role, (lo, hi) in ROLE.items():
+    say(f"bin_{role}", bin_name(lo, hi))
+steps = [n_steps(lo, hi) for lo, hi in BINS]
+say("bin_steps", f"{min(steps)}–{max(steps)}" if min(steps) < max(steps)
+    else str(steps[0]))
+say("n_steps_all", str(len(sig)))
 cfg_bins = [k for k in R if k[:2] == ("CFG", "removed")]
 best = min(cfg_bins, key=lambda k: mean(k, "branch_tv"))
 say("rm_best", bin_name(*best[2:]))
 
 # %% [markdown]
-# **Is too much guidance early harmful? For CFG, yes.** Guidance on σ ∈ (1, 5] alone (the first
-# 10 steps) is worse than no guidance (resolved) on {glue:text}`iv5_worse`: precision
+# **Is too much guidance early harmful? For CFG: {glue:text}`early_head`** (section
+# *Across training seeds*: {glue:text}`ms_rm_sum` when guidance is removed from an early
+# bin). What follows is training seed 0, resolved over its sampling seeds. Guidance on
+# σ ∈ {glue:text}`iv_name` alone (the first {glue:text}`iv_steps` steps) is worse than no
+# guidance (resolved) on {glue:text}`iv5_worse`: precision
 # {glue:text}`iv5_prec` (no guidance: {glue:text}`none_prec`), outliers {glue:text}`iv5_out`
 # ({glue:text}`none_out`), branch TV {glue:text}`iv5_tv` ({glue:text}`none_tv`), while its
-# recall falls far less than under constant $w = 3$ ({glue:text}`iv5_rec` against
-# {glue:text}`none_rec` without guidance and {glue:text}`c3_con_rec` at $w = 3$): it moves mass between subtrees without putting samples onto branches. Guidance on σ ∈ (0, 0.1]
-# alone (the last 12 steps) gives precision {glue:text}`iv01_prec`, outliers
-# {glue:text}`iv01_out`, branch TV {glue:text}`iv01_tv` and SW₂ {glue:text}`iv01_sw`. It beats
-# constant $w = 3$ over all 32 steps (resolved) on {glue:text}`iv01_vs_con` (recall
-# {glue:text}`iv01_rec` against {glue:text}`c3_con_rec`), and both increasing schedules of mean
-# 3 on {glue:text}`iv01_vs_inc`; it is worse than at least one of them on
+# recall falls far less than under constant $w$ = {glue:text}`ms_w` ({glue:text}`iv5_rec`
+# against {glue:text}`none_rec` without guidance and {glue:text}`c3_con_rec` with it): it
+# moves mass between subtrees without putting samples onto branches. Guidance on
+# σ ∈ {glue:text}`ivl_name` alone (the last {glue:text}`ivl_steps` steps) gives precision
+# {glue:text}`iv01_prec`, outliers {glue:text}`iv01_out`, branch TV {glue:text}`iv01_tv` and
+# SW₂ {glue:text}`iv01_sw`. It beats the constant weight over all
+# {glue:text}`n_steps_all` steps (resolved) on {glue:text}`iv01_vs_con` (recall
+# {glue:text}`iv01_rec` against {glue:text}`c3_con_rec`), and both increasing schedules of
+# the same mean on {glue:text}`iv01_vs_inc`; it is worse than at least one of them on
 # {glue:text}`iv01_vs_inc_worse` (precision {glue:text}`iv01_prec` against
 # {glue:text}`c3_lin_prec` and {glue:text}`c3_cos_prec`), and its other differences from them
-# are not resolved. The toy Figure 6b says the same: removing CFG's guidance from an early bin
-# improves on the constant weight, most (lowest branch TV) for σ ∈ {glue:text}`rm_best`. Without
-# guidance on σ ∈ (0.5, 2] it is better (resolved) on {glue:text}`cfg_rm2_better` (precision
-# {glue:text}`c3_con_prec` → {glue:text}`cfg_rm2_prec`, recall {glue:text}`c3_con_rec` →
-# {glue:text}`cfg_rm2_rec`, outliers {glue:text}`c3_con_out` → {glue:text}`cfg_rm2_out`, branch
-# TV {glue:text}`c3_con_tv` → {glue:text}`cfg_rm2_tv`, SW₂ {glue:text}`c3_con_sw` →
-# {glue:text}`cfg_rm2_sw`); without it on σ ∈ (2, 5], on {glue:text}`cfg_rm5_better` (precision
-# {glue:text}`cfg_rm5_prec`, outliers {glue:text}`cfg_rm5_out`, branch TV
-# {glue:text}`cfg_rm5_tv`, recall {glue:text}`cfg_rm5_rec`); without it on σ ∈ (0.1, 0.5], on
-# {glue:text}`cfg_rm05_better`. Removing it from a late bin (σ ≤ 0.1) leaves branch TV at
-# {glue:text}`cfg_rm01_tv` and {glue:text}`cfg_rm002_tv` (constant: {glue:text}`c3_con_tv`), the
-# outlier rate at {glue:text}`cfg_rm01_out` and {glue:text}`cfg_rm002_out` (constant:
-# {glue:text}`c3_con_out`) and precision at {glue:text}`cfg_rm01_prec` and
-# {glue:text}`cfg_rm002_prec` (constant: {glue:text}`c3_con_prec`): for σ ∈ (0.02, 0.1] better
-# (resolved) on {glue:text}`cfg_rm01_better` and worse on {glue:text}`cfg_rm01_worse`, for
-# σ ∈ (0, 0.02] better on {glue:text}`cfg_rm002_better` and worse on
-# {glue:text}`cfg_rm002_worse`. Every bin removes 6–7 of the 32 steps, so this is not "less
-# guidance is better" but "guidance before the last steps is worse". It agrees with Wang et al.'s
-# Figure 6b (removing guidance at the initial stage helps) and with Kynkäänniemi et al.'s guidance
-# that is "clearly harmful toward the beginning of the chain"; it disagrees with their "largely
-# unnecessary toward the end": on the tree the last steps are where CFG puts samples onto the
-# branches.
+# are not resolved. The toy Figure 6b on this seed: removing CFG's guidance from an early
+# bin improves on the constant weight, most (lowest branch TV) for σ ∈
+# {glue:text}`rm_best`. Without guidance on σ ∈ {glue:text}`bin_e1` it is better (resolved)
+# on {glue:text}`cfg_e1_better` (precision {glue:text}`c3_con_prec` →
+# {glue:text}`cfg_e1_prec`, recall {glue:text}`c3_con_rec` → {glue:text}`cfg_e1_rec`,
+# outliers {glue:text}`c3_con_out` → {glue:text}`cfg_e1_out`, branch TV
+# {glue:text}`c3_con_tv` → {glue:text}`cfg_e1_tv`, SW₂ {glue:text}`c3_con_sw` →
+# {glue:text}`cfg_e1_sw`); without it on σ ∈ {glue:text}`bin_e0`, on
+# {glue:text}`cfg_e0_better` (precision {glue:text}`cfg_e0_prec`, outliers
+# {glue:text}`cfg_e0_out`, branch TV {glue:text}`cfg_e0_tv`, recall {glue:text}`cfg_e0_rec`);
+# without it on σ ∈ {glue:text}`bin_m`, on {glue:text}`cfg_m_better`. Removing it from a
+# late bin, σ ∈ {glue:text}`bin_l0` or {glue:text}`bin_l1`, leaves branch TV at
+# {glue:text}`cfg_l0_tv` and {glue:text}`cfg_l1_tv` (constant: {glue:text}`c3_con_tv`), the
+# outlier rate at {glue:text}`cfg_l0_out` and {glue:text}`cfg_l1_out` (constant:
+# {glue:text}`c3_con_out`) and precision at {glue:text}`cfg_l0_prec` and
+# {glue:text}`cfg_l1_prec` (constant: {glue:text}`c3_con_prec`): for the first better
+# (resolved) on {glue:text}`cfg_l0_better` and worse on {glue:text}`cfg_l0_worse`, for the
+# second better on {glue:text}`cfg_l1_better` and worse on {glue:text}`cfg_l1_worse`. Every
+# bin removes {glue:text}`bin_steps` of the {glue:text}`n_steps_all` steps, so on this seed
+# this is not "less guidance is better" but "guidance before the last steps is worse". It
+# agrees with Wang et al.'s Figure 6b (removing guidance at the initial stage helps) and
+# with Kynkäänniemi et al.'s guidance that is "clearly harmful toward the beginning of the
+# chain"; it disagrees with their "largely unnecessary toward the end": on the tree the last
+# steps are where CFG puts samples onto the branches.
 
 # %% tags=["hide-input"]
-ag3 = ("AG", "constant", 3)
-early = [removed["AG", 2, 5], removed["AG", 0.5, 2]]
+ag3 = ("AG", "constant", w_cut)
+early = [removed["AG", "e0"], removed["AG", "e1"]]
 for m in ("precision", "recall", "outlier_rate"):
     d = [abs(mean(k, m) - mean(ag3, m)) for k in early if k in R and ag3 in R]
     say(f"ag_early_d{SHORT[m]}", max(d) if d else "n/a")
@@ -784,7 +938,7 @@ say("ag_early_head", "yes as well" if 1 in ev and -1 not in ev else "no" if -1 i
     and 1 not in ev else "mixed" if ev and 1 in ev else "not resolved")
 sw_e = [mean(k, "sw2") < mean(ag3, "sw2") for k in early if k in R and ag3 in R]
 say("ag_early_sw", "lowers" if sw_e and all(sw_e) else "changes")
-cfg_early = [removed["CFG", 2, 5], removed["CFG", 0.5, 2]]
+cfg_early = [removed["CFG", "e0"], removed["CFG", "e1"]]
 size = {}
 for m, label in COLS:
     da = [abs(mean(k, m) - mean(ag3, m)) for k in early if k in R and ag3 in R]
@@ -802,28 +956,30 @@ if ag_bins:
     say("ag_out_rise", mean(rise, "outlier_rate") - mean(ag3, "outlier_rate"),
         "{:+.3f}")
     say("ag_out_rise_bin", bin_name(*rise[2:]))
+say("w_last", 2 * w_cut - 1, "{:g}")                # the increasing schedules' last w
 
 # %% [markdown]
-# **For autoguidance, {glue:text}`ag_early_head`.** Removing AG's guidance from σ ∈ (2, 5]
-# or (0.5, 2] changes its
+# **For autoguidance, on training seed 0: {glue:text}`ag_early_head`** (resolved over its
+# sampling seeds; these removals were not rerun across training seeds). Removing AG's
+# guidance from σ ∈ {glue:text}`bin_e0` or {glue:text}`bin_e1` changes its
 # precision by at most {glue:text}`ag_early_dprec`, its recall by at most
 # {glue:text}`ag_early_drec` and its outlier rate by at most {glue:text}`ag_early_dout`
-# ({glue:text}`ag_rm5_out` and {glue:text}`ag_rm2_out` against {glue:text}`a3_con_out` ±
+# ({glue:text}`ag_e0_out` and {glue:text}`ag_e1_out` against {glue:text}`a3_con_out` ±
 # {glue:text}`a3_con_out_sd`), and {glue:text}`ag_early_sw` SW₂ ({glue:text}`a3_con_sw` →
-# {glue:text}`ag_rm5_sw` and {glue:text}`ag_rm2_sw`): changes (largest over the two bins)
-# {glue:text}`ag_early_size`. Resolved, it is better on {glue:text}`ag_rm5_better` and worse on
-# {glue:text}`ag_rm5_worse` for (2, 5], better on {glue:text}`ag_rm2_better` and worse on
-# {glue:text}`ag_rm2_worse` for (0.5, 2]. What AG's guidance costs in coverage, it costs mostly
-# at the *end*: without guidance on σ ∈ (0.02, 0.1] or (0, 0.02] recall rises to {glue:text}`ag_rm01_rec`
-# and {glue:text}`ag_rm002_rec` (from {glue:text}`a3_con_rec`) and the outlier rate is
-# {glue:text}`ag_rm01_out` and {glue:text}`ag_rm002_out`, at precision {glue:text}`ag_rm01_prec`
-# and {glue:text}`ag_rm002_prec`; resolved, better on {glue:text}`ag_rm01_better` and
-# {glue:text}`ag_rm002_better` respectively, worse on {glue:text}`ag_rm01_worse` and
-# {glue:text}`ag_rm002_worse`. Removal lowers AG's precision (resolved) for σ ∈
+# {glue:text}`ag_e0_sw` and {glue:text}`ag_e1_sw`): changes (largest over the two bins)
+# {glue:text}`ag_early_size`. Resolved, it is better on {glue:text}`ag_e0_better` and worse on
+# {glue:text}`ag_e0_worse` for the first, better on {glue:text}`ag_e1_better` and worse on
+# {glue:text}`ag_e1_worse` for the second. What AG's guidance costs in coverage, it costs mostly
+# at the *end*: without guidance on σ ∈ {glue:text}`bin_l0` or {glue:text}`bin_l1` recall rises to {glue:text}`ag_l0_rec`
+# and {glue:text}`ag_l1_rec` (from {glue:text}`a3_con_rec`) and the outlier rate is
+# {glue:text}`ag_l0_out` and {glue:text}`ag_l1_out`, at precision {glue:text}`ag_l0_prec`
+# and {glue:text}`ag_l1_prec`; resolved, better on {glue:text}`ag_l0_better` and
+# {glue:text}`ag_l1_better` respectively, worse on {glue:text}`ag_l0_worse` and
+# {glue:text}`ag_l1_worse`. Removal lowers AG's precision (resolved) for σ ∈
 # {glue:text}`ag_prec_worse_bins` and raises its outlier rate (resolved) for
 # {glue:text}`ag_out_worse_bins`; the largest rise of the mean outlier rate is
 # {glue:text}`ag_out_rise`, for σ ∈ {glue:text}`ag_out_rise_bin`. The increasing schedules put
-# their largest weight ($w = 5$) on the last steps, where removing AG's guidance raises its
+# their largest weight ($w$ = {glue:text}`w_last`) on the last steps, where removing AG's guidance raises its
 # recall; that is plausibly why they cost it recall.
 
 # %% tags=["hide-input"]
@@ -832,7 +988,7 @@ best_of_all = [label for m, label in COLS if iv01 in R and iv01 == (
     max if m in HIGHER else min)(guided, key=lambda k: mean(k, m))]
 say("iv01_best", " and ".join(best_of_all) or "none of the metrics")
 # what AG's guidance on σ ≤ 0.1 does: removal from both late bins, resolved
-late = [k for k in (removed["AG", 0.02, 0.1], removed["AG", 0, 0.02])
+late = [k for k in (removed["AG", "l0"], removed["AG", "l1"])
         if k in R and ag3 in R]
 rec_up = bool(late) and all(verdict(k, ag3, "recall") == 1 for k in late)
 out_v = {verdict(k, ag3, "outlier_rate") for k in late}
@@ -851,11 +1007,14 @@ say("ag_late", f"{cost} but keeps samples on the branches (removing it from σ �
 # {glue:text}`iv5_rec`), a change the later steps cannot undo. AG's guide is a worse model of the
 # same class; the networks' score errors grow fast below σ ≈ 0.1 ([Chapter 2](02_score_ode.ipynb)),
 # so at the lowest noise levels AG's ratio carries the two networks' errors as well as the
-# data, and amplifying it there {glue:text}`ag_late`. So the question "when should guidance
-# act?" has no answer independent of the guide: for CFG on the tree, late (guidance on σ ≤ 0.1
-# alone gives the best {glue:text}`iv01_best` of all guided runs); for AG, not with more weight
-# late (the increasing schedules are worse on {glue:text}`ag_inc_worse`). One toy, one sampler and, outside the section *Across training seeds*, one guide
-# network per method stand behind these numbers;
+# data, and amplifying it there {glue:text}`ag_late` (training seed 0). So the question
+# "when should guidance act?" may have no answer independent of the guide: for CFG on the
+# tree, late (on training seed 0, guidance on σ ∈ {glue:text}`ivl_name` alone gives the
+# best {glue:text}`iv01_best` of all guided runs); for AG, on training seed 0 not with
+# more weight late (the increasing schedules are worse on {glue:text}`ag_inc_worse`), and
+# across training seeds {glue:text}`ms_ag_sum`. One toy and one sampler stand behind
+# these numbers, and outside the section *Across training seeds* one training seed of
+# each network;
 # differences below twice the seed spread are not claims.
 #
 # ## Explore
