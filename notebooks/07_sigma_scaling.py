@@ -26,9 +26,11 @@
 # probability-flow ODE {cite}`karras2022edm` from $\sigma = 5$ to $0.002$; about one sample in ten lands
 # just off a branch. [Chapter 3](03_cfg.ipynb) defined the metrics, and [Chapter 5](05_autoguidance.ipynb)
 # guided the main model with a smaller, shorter-trained copy of itself (autoguidance
-# {cite}`karras2024autoguidance`): at $w$ = {glue:text}`agt_w` it took the outliers from about
-# {glue:text}`intro_none_out` to {glue:text}`intro_agt_out` ({glue:text}`intro_agt_word`; rerun
-# below), at a cost of recall
+# {cite}`karras2024autoguidance`): at $w$ = {glue:text}`agt_w` it took the outliers, on training seed 0, from
+# about {glue:text}`intro_none_out` to {glue:text}`intro_agt_out` (rerun below; paired over
+# {glue:text}`xs_n` training seeds the raw rate changes by {glue:text}`intro_agt_out_d`,
+# {glue:text}`intro_agt_out_w`, and the mass-corrected rate by {glue:text}`intro_agt_mc_d`,
+# {glue:text}`intro_agt_mc_w`), at a cost of recall
 # ({glue:text}`intro_none_rec` → {glue:text}`intro_agt_rec`), and most of its effect was a sharpening that an exact model undergoes too. We
 # use the same guided score,
 #
@@ -53,8 +55,8 @@
 # **leaves** (share of the 64 leaf branches that receive a sample).
 #
 # **The criterion used to name a "best" setting** in this chapter and the next: the lowest mean outlier
-# rate among the settings whose mean recall is at least `recall_floor` = 0.90 (ties broken by
-# precision). It asks for fewer outliers *without* giving up more than a tenth of the data's coverage.
+# rate among the settings whose mean recall is at least `recall_floor` =
+# {glue:text}`recall_floor_txt` (ties broken by precision). It asks for fewer outliers *without* giving up more than a tenth of the data's coverage.
 
 # %% tags=["remove-cell"]
 # Colab setup: clone and install this repository (does nothing elsewhere)
@@ -127,10 +129,14 @@ from hgutils.runs import Runs, interval_text, t_interval, word
 # small batches: a second thread buys little and suffers most on a shared CPU
 torch.set_num_threads(1)
 S = experiments.ToySetup()      # trees, true samples, the reference models, the σ grid
-# S.metrics without class leakage (not at stake here)
-measure = metrics.ReferenceSet(S.tree, S.reference)
+# class leakage is not at stake here: S.metrics (so also the across-seeds Runs, which
+# reuse the sweep's rows of training seed 0) measures without it
+S.measure = measure = metrics.ReferenceSet(S.tree, S.reference)
 seed_list = list(range(seeds))
 k_sweep = sorted({1.0, *k_list})
+KS = sorted(k_list)                 # the k values the text quotes: k_list's first four
+k_a, k_b, k_c, k_d = (KS[min(i, len(KS) - 1)] for i in range(4))
+k_mid = sorted(k_panels)[len(k_panels) // 2]   # the pictures' middle k
 COL = {"sigma scaling": plots.COLORS["main"], "autoguidance": plots.CYCLE[4],
        "no guidance": plots.COLORS["truth"], "true samples": plots.COLORS["truth"]}
 KEYS = [("outlier_rate", "outliers"), ("precision", "precision"), ("recall", "recall"),
@@ -163,13 +169,21 @@ def run(key, den, seeds=seed_list, n=n_samples):
 
 
 mean = lambda key, m="outlier_rate": mean_std(R[key][m])[0]
+ss = lambda k: ("ss", w_ref, k) if k != 1 else "none"    # R's key of sigma scaling at k
 say("n_samples_txt", str(n_samples))
+say("w_ref_txt", w_ref, "{:g}")
+say("recall_floor_txt", recall_floor, "{:.2f}")
+kp = [f"{k:.2f}" for k in k_panels]
+say("k_panels_txt", ", ".join(kp[:-1]) + " and " + kp[-1] if len(kp) > 1 else kp[0])
+for tag, k in (("ka", k_a), ("kb", k_b), ("kc", k_c), ("kd", k_d), ("k_mid", k_mid)):
+    say(f"{tag}_k", k, "{:g}")
 
 # %% [markdown]
 # ## The presentation's pictures
 #
-# The presentation shows samples and sampling paths for $k$ = 1.00, 1.02, 1.04 and 1.10. We draw them at the
-# reference weight $w$ = `w_ref` = 3 (the weight of the autoguidance toy example; the presentation does not state
+# The presentation shows samples and sampling paths for $k$ = {glue:text}`k_panels_txt`
+# (`k_panels`). We draw them at the
+# reference weight $w$ = `w_ref` = {glue:text}`w_ref_txt` (the weight of the autoguidance toy example; the presentation does not state
 # its own), from the same {glue:text}`n_samples_txt` start points (seed 0), with each panel's metrics in its title.
 
 # %%
@@ -435,74 +449,133 @@ st
 # Everything above uses one training run of the main network (training seed 0). The
 # mechanism read off the depth tables — sigma scaling lowers the raw outlier rate mostly
 # by draining the thin branches, so the mass-corrected rate falls much less, fewer
-# leaves are reached and the branch TV rises — is tested here on the main networks of
-# `training_seeds` training seeds × `seeds` sampling seeds (`n_seeds_samples` samples
-# per run, the same start noise for every setting): no guidance, sigma scaling at $w$ =
-# `w_ref` with $k$ = 1.04 and with the largest $k$ of `k_list`, and, as a reference,
-# autoguidance at $w$ = `w_ref` with the autoguide of the same training seed. The last
-# rows are the paired differences sigma scaling − no guidance, with 95% intervals over
-# the training seeds.
+# leaves are reached and the branch TV rises — and the head-to-head with autoguidance
+# are tested here on the networks of `training_seeds` training seeds × `seeds` sampling
+# seeds (`n_seeds_samples` samples per run, the same start noise for every setting): no
+# guidance; sigma scaling at $w$ = `w_ref` with the smallest $k$ of `k_list`, the
+# pictures' middle $k$ ({glue:text}`k_mid_k`), the largest $k$ of `k_list` and the
+# criterion's best $k$; autoguidance at the largest $w$ of `w_ag_list` (the
+# introduction's) and at the criterion's best $w$, each with the autoguide of the same
+# training seed. The criterion's best settings are those of training seed 0's sweep
+# above. Training seed 0's rows are that sweep's own runs (same networks, start noise
+# and samples when `n_seeds_samples` = `n_samples`), not sampled again. The last rows
+# are paired differences with 95% intervals over the training seeds: each sigma scaling
+# and the introduction's autoguidance minus no guidance, and sigma scaling's best minus
+# autoguidance's best.
 
 # %%
-k_mid = 1.04                               # the presentation's middle k (its pictures)
-XS_K = sorted({k_mid, max(k_list)})
-xs_key = lambda k: f"sigma scaling, k = {k:g}"
-xs_ag = f"autoguidance, w = {w_ref:g}"
+def best(keys):
+    """The study's criterion (`experiments.best_setting`): the lowest mean outlier rate
+    among keys whose mean recall >= recall_floor (ties by precision); None if no key
+    qualifies."""
+    key, ok = experiments.best_setting({key: R[key] for key in keys}, recall_floor)
+    return key if ok else None
+
+
+def seed0(key):
+    """Training seed 0's rows: the sweep's runs of `key`, when they are the same runs
+    (same denoiser, n and sampling seeds); else None (sampled again)."""
+    r = R.get(key, {})
+    if n_seeds_samples != n_samples or len(r.get("outlier_rate", [])) != seeds:
+        return None
+    return {0: {m: v for m, v in r.items() if m != "depth"}}
+
+
+def build(key):
+    """R's `key` as a denoiser of one training seed's networks (as in the sweep)."""
+    if key == "none":
+        return lambda nets: denoiser(nets.main, None, 1)
+    if key[0] == "ss":
+        return lambda nets: denoiser(nets.main, None, key[1], key[2])
+    return lambda nets: denoiser(nets.main, nets.autoguide, key[1])
+
+
+b_ss, b_ag = best(ss_keys), best(ag_keys)   # the criterion's best (training seed 0)
+ag_top = max(ag_keys[1:], key=lambda key: key[1])   # the introduction: Chapter 5's w
+XS_SS = sorted({ss(k_a), ss(k_mid), ss(max(k_list)), b_ss} - {"none"},
+               key=lambda key: key[2])
+XS = ["none", *XS_SS, *sorted({ag_top, b_ag} - {"none"}, key=lambda key: key[1])]
 xs = Runs(S, n_seeds_samples, sampling_seeds=seed_list,
           training_seeds=range(training_seeds))
-xs.run("no guidance", lambda nets: nets.main.denoise)
-for k in XS_K:
-    xs.run(xs_key(k), lambda nets, k=k: sigma_scaling(nets.main, k, w_ref))
-xs.run(xs_ag, lambda nets: GuidedDenoiser(nets.main, nets.autoguide, w_ref))
-XM = ["outlier_rate", "outlier_rate_mc", "recall", "branch_tv", "leaves", "sw2"]
-xs_tab = xs.table(["no guidance", *map(xs_key, XS_K), xs_ag], XM,
-                  title=f"w = {w_ref:g}: mean ± std over {training_seeds} training × "
-                        f"{seeds} sampling seeds, {n_seeds_samples} samples each")
-xs_d = {k: {m: xs.paired(xs_key(k), "no guidance", m) for m in XM} for k in XS_K}
-for k in XS_K:
-    xs_tab.add(f"k = {k:g} − none (95%)", *(interval_text(xs_d[k][m]) for m in XM))
+for key in XS:
+    xs.run(key, build(key), given=seed0(key))
+XM = ["outlier_rate", "outlier_rate_mc", "recall", "precision", "branch_tv", "leaves",
+      "sw2"]
+xs_tab = xs.table(XS, XM, labels=[name(key) for key in XS],
+                  title=f"sigma scaling at w = {w_ref:g}; mean ± std over "
+                        f"{training_seeds} training × {seeds} sampling seeds, "
+                        f"{n_seeds_samples} samples each")
+PAIRS = [(key, "none") for key in XS_SS + [ag_top]] + [(b_ss, b_ag)]
+xs_d = {p: {m: xs.paired(*p, m) for m in XM} for p in PAIRS}
+tag_of = lambda key: ("none" if key == "none" else f"k = {key[2]:g}" if key[0] == "ss"
+                      else f"AG w = {key[1]:g}")
+for a, b in PAIRS:
+    xs_tab.add(f"{tag_of(a)} − {tag_of(b)} (95%)",
+               *(interval_text(xs_d[a, b][m]) for m in XM))
 xs_tab
 
 # %% tags=["hide-input"]
 from hgutils.report import say
 
 say("xs_n", str(len(xs.training_seeds)))
-say("xs_w", w_ref, "{:g}")
+say("xs_w", ag_top[1], "{:g}")
 XW = {"outlier_rate": ("out", "fewer", "more"),
       "outlier_rate_mc": ("mc", "fewer", "more"),
-      "recall": ("rec", "lower", "higher"), "branch_tv": ("tv", "lower", "higher"),
-      "leaves": ("lv", "fewer", "more"), "sw2": ("sw", "lower", "higher")}
+      "recall": ("rec", "lower", "higher"), "precision": ("prec", "lower", "higher"),
+      "branch_tv": ("tv", "lower", "higher"), "leaves": ("lv", "fewer", "more"),
+      "sw2": ("sw", "lower", "higher"), "median_logp": ("med", "lower", "higher")}
+xw = lambda a, b, m: word(xs.paired(a, b, m), *XW[m][1:])   # word of a − b, paired
+
+
+def glue_pair(tag, a, b):
+    """Glue a − b, paired over training seeds, for each metric of XW: interval, word."""
+    for m, (sh, less, more) in XW.items():
+        say(f"{tag}_{sh}", interval_text(xs.paired(a, b, m)))
+        say(f"{tag}_{sh}_w", xw(a, b, m))
+
+
+def mech(key):
+    """(shift, most): per training seed, the part of the raw rate's change (key − none)
+    that the mass-corrected rate does not share, and raw − 2 × mass-corrected change
+    (< 0: that part is over half of the raw drop); 95% intervals."""
+    raw, mc = (xs.seed_means(key, m) - xs.seed_means("none", m)
+               for m in ("outlier_rate", "outlier_rate_mc"))
+    pct = 100 * (1 - mc.mean() / raw.mean())
+    return t_interval(raw - mc), t_interval(raw - 2 * mc), pct
+
+
 xs_holds = {}
-for tag, k in (("lo", XS_K[0]), ("hi", XS_K[-1])):
+for tag, k in (("lo", k_mid), ("hi", max(k_list)), ("ka", k_a)):
     say(f"xs_{tag}_k", k, "{:g}")
-    for m, (short, less, more) in XW.items():
-        say(f"xs_{tag}_{short}", interval_text(xs_d[k][m]))
-        say(f"xs_{tag}_{short}_w", word(xs_d[k][m], less, more))
-        say(f"xs_{tag}_{short}_m", xs.mean(xs_key(k), m))
-    # per training seed: the change of the raw rate and of the mass-corrected one
-    xs_raw, xs_mc = (xs.seed_means(xs_key(k), m) - xs.seed_means("no guidance", m)
-                     for m in ("outlier_rate", "outlier_rate_mc"))
-    xs_shift = t_interval(xs_raw - xs_mc)  # the raw change's part mc does not share
-    most = t_interval(xs_raw - 2 * xs_mc)  # < 0: that part is over half of the raw drop
+    glue_pair(f"xs_{tag}", ss(k), "none")
+    for m, (sh, less, more) in XW.items():
+        say(f"xs_{tag}_{sh}_m", xs.mean(ss(k), m))
+    xs_shift, most, pct = mech(ss(k))
     say(f"xs_{tag}_shift", interval_text(xs_shift))
-    say(f"xs_{tag}_shift_pct", 100 * (1 - xs_mc.mean() / xs_raw.mean()), "{:.0f}")
+    say(f"xs_{tag}_shift_pct", pct, "{:.0f}")
     say(f"xs_{tag}_most", interval_text(most))
     say(f"xs_{tag}_most_w", word(most, "more than half of it",
                                  "less than half of it").replace(
         "not resolved", "not resolved as more or less than half of it"))
     xs_holds[tag] = {
-        "the raw rate falls": word(xs_d[k]["outlier_rate"]) == "fewer",
+        "the raw rate falls": xw(ss(k), "none", "outlier_rate") == "fewer",
         "more than half of its fall is the shift of mass": word(most) == "fewer",
-        "fewer leaves are reached": word(xs_d[k]["leaves"]) == "fewer",
-        "branch TV rises": word(xs_d[k]["branch_tv"], "lower", "higher") == "higher"}
+        "fewer leaves are reached": xw(ss(k), "none", "leaves") == "fewer",
+        "branch TV rises": xw(ss(k), "none", "branch_tv") == "higher"}
     xs_bad = [c for c, v in xs_holds[tag].items() if not v]
     say(f"xs_{tag}_verdict", "all four parts hold" if not xs_bad else
         f"{4 - len(xs_bad)} of the four parts hold; not resolved or contradicted: "
         + "; ".join(xs_bad))
-for short, m in (("out", "outlier_rate"), ("mc", "outlier_rate_mc"), ("lv", "leaves"),
-                 ("tv", "branch_tv"), ("rec", "recall")):
-    say(f"xs_none_{short}_m", xs.mean("no guidance", m))
-    say(f"xs_ag_{short}_m", xs.mean(xs_ag, m))
+for sh, m in (("out", "outlier_rate"), ("mc", "outlier_rate_mc"), ("lv", "leaves"),
+              ("tv", "branch_tv"), ("rec", "recall")):
+    say(f"xs_none_{sh}_m", xs.mean("none", m))
+    say(f"xs_ag_{sh}_m", xs.mean(ag_top, m))
+glue_pair("xv", b_ss, b_ag)                  # the two bests, head to head
+for sh, m in (("out", "outlier_rate"), ("mc", "outlier_rate_mc")):
+    d = xs.paired(ag_top, "none", m)          # the introduction's autoguidance
+    say(f"intro_agt_{sh}_d", interval_text(d))
+    say(f"intro_agt_{sh}_w", {"fewer": "a resolved cut", "more": "a resolved rise"}.get(
+        word(d), "not resolved"))
 
 # %% [markdown]
 # Paired over {glue:text}`xs_n` training seeds (95% intervals), sigma scaling at $k$ =
@@ -535,14 +608,6 @@ for short, m in (("out", "outlier_rate"), ("mc", "outlier_rate_mc"), ("lv", "lea
 # The cell below reads the measured numbers back; the discussion after it refers to them.
 
 # %%
-def best(keys):
-    """The study's criterion (`experiments.best_setting`): the lowest mean outlier rate
-    among keys whose mean recall >= recall_floor (ties by precision); None if no key
-    qualifies."""
-    key, ok = experiments.best_setting({key: R[key] for key in keys}, recall_floor)
-    return key if ok else None
-
-
 def line(key):
     return ", ".join(f"{label} {mean(key, m):.3f}" for m, label in KEYS)
 
@@ -553,7 +618,6 @@ print(f"true samples: outliers {fm('outlier_rate'):.3f}, recall {fm('recall'):.3
 for key in ss_keys + ag_keys[1:]:
     print(f"{name(key)}: median log p {mean(key, 'median_logp'):.2f}")
     print(f"  {line(key)}")
-b_ss, b_ag = best(ss_keys), best(ag_keys)
 for b in (b_ss, b_ag):
     print(f"best by the criterion (mean recall >= {recall_floor:g}): "
           + (f"{name(b)}:\n  {line(b)}" if b else "none qualifies"))
@@ -593,7 +657,6 @@ import numpy as np
 
 from hgutils.report import say
 
-ss = lambda k: ("ss", w_ref, k) if k != 1 else "none"
 sd = lambda key, m="outlier_rate": mean_std(R[key][m])[1]
 share = lambda key, d: float(depth_mean[key][d].sum() / depth_true[d].sum())  # / true
 OUTER, TRUNK = slice(4, None), slice(0, 3)
@@ -605,22 +668,20 @@ def cmp(a, b, sa, sb, words=("higher", "about the same", "lower")):
     return words[1] if abs(a - b) <= 2 * max(sa, sb) else words[0 if a > b else 2]
 
 
-ag_top = max(ag_keys[1:], key=lambda key: key[1])   # the introduction: Chapter 5's w
-# the setting quoted next to k = 1.02: the criterion's best, or the next k if that is it
-k2 = (b_ss if b_ss not in (ss(1.02), "none")
-      else ss_keys[ss_keys.index(ss(1.02)) + 1])
+# the setting quoted next to k_a: the criterion's best, or the next k if that is it
+k2 = (b_ss if b_ss not in (ss(k_a), "none")
+      else ss_keys[ss_keys.index(ss(k_a)) + 1])
+ag_ex = ag_keys[1:][len(ag_keys[1:]) // 2]      # autoguidance quoted by example
 SHORT = {"outlier_rate": "out", "precision": "prec", "recall": "rec", "branch_tv": "tv",
          "leaves": "leaves", "median_logp": "med"}
-for tag, key in (("none", "none"), ("k102", ss(1.02)), ("k104", ss(1.04)),
-                 ("k106", ss(1.06)), ("k11", ss(1.1)), ("top", ss_keys[-1]),
-                 ("ssb", b_ss), ("k2", k2), ("agb", b_ag), ("ag2", ("ag", 2.0)),
+for tag, key in (("none", "none"), ("ka", ss(k_a)), ("kb", ss(k_b)),
+                 ("kc", ss(k_c)), ("kd", ss(k_d)), ("top", ss_keys[-1]),
+                 ("ssb", b_ss), ("k2", k2), ("agb", b_ag), ("ag2", ag_ex),
                  ("agt", ag_top)):
     for m, short in SHORT.items():
         say(f"{tag}_{short}", mean(key, m), "{:.2f}" if short == "med" else "{:.3f}")
 say("agt_w", ag_top[1], "{:g}")
-say("intro_agt_word", cmp(mean(ag_top), mean("none"), sd(ag_top), sd("none"),
-                          ("a rise beyond the seed spread", "within the seed spread",
-                           "a cut beyond the seed spread")))
+say("ag2_w", ag_ex[1], "{:g}")
 for tag, key in (("none", "none"), ("agt", ag_top)):
     say(f"intro_{tag}_out", mean(key), "{:.2f}")
     say(f"intro_{tag}_rec", mean(key, "recall"), "{:.2f}")
@@ -628,9 +689,9 @@ say("floor_out", fm("outlier_rate"))
 say("floor_out2", fm("outlier_rate"), "{:.2f}")
 say("floor_med", fm("median_logp"), "{:.2f}")
 sd_floor = mean_std(floor["outlier_rate"])[1]
-say("k11_vs_floor", cmp(mean(ss(1.1)), fm("outlier_rate"), sd(ss(1.1)), sd_floor,
+say("kd_vs_floor", cmp(mean(ss(k_d)), fm("outlier_rate"), sd(ss(k_d)), sd_floor,
                         ("above", "close to", "below")))
-say("k102_cut", 100 * (1 - mean(ss(1.02)) / mean("none")), "{:.0f}")
+say("ka_cut", 100 * (1 - mean(ss(k_a)) / mean("none")), "{:.0f}")
 ag_min = min(ag_keys[1:], key=mean)
 say("ag_min_out", mean(ag_min))
 say("ag_min_w", ag_min[1], "{:g}")
@@ -639,15 +700,6 @@ say("k2_k", k2[2], "{:g}")
 say("agb_w", b_ag[1], "{:g}")
 say("ssb_rec_sd", sd(b_ss, "recall"))
 say("ssb_agb_pct", 100 * mean(b_ss) / mean(b_ag), "{:.0f}")
-say("ssb_agb_out", cmp(mean(b_ss), mean(b_ag), sd(b_ss), sd(b_ag),
-                       ("more", "about as many", "fewer")))
-say("ssb_agb_prec", cmp(mean(b_ss, "precision"), mean(b_ag, "precision"),
-                        sd(b_ss, "precision"), sd(b_ag, "precision")))
-rec_cmp = cmp(mean(b_ss, "recall"), mean(b_ag, "recall"), sd(b_ss, "recall"),
-              sd(b_ag, "recall"), ("a higher", "about the same", "a lower"))
-say("ssb_agb_rec", f"at {rec_cmp}")
-say("agb_ssb_rec", "at " + {"a higher": "a lower", "a lower": "a higher"}.get(rec_cmp,
-                                                                           rec_cmp))
 pr = [(mean(key, "recall"), mean(key, "precision")) for key in ss_keys][::-1]
 pr_up = [key[1] for key in ag_keys[1:]
          if np.interp(mean(key, "recall"), *zip(*pr)) > mean(key, "precision")]
@@ -656,54 +708,123 @@ w_txt = lambda ws: "w = " + " and ".join(f"{w:g}" for w in ws)
 say("pr_word", "lies above autoguidance's at each of its weights" if not pr_down
     else "lies above autoguidance's at none of its weights" if not pr_up
     else f"lies above autoguidance's at {w_txt(pr_up)}, not at {w_txt(pr_down)}")
-say("dom_text", "sigma scaling wins on outliers against recall"
-    + (" and on precision against recall" if not pr_down else "")
-    + ", autoguidance on branch TV and leaves"
-    + (" and on precision against recall" if not pr_up else "")
-    + ("; on precision against recall neither wins at every weight"
-       if pr_up and pr_down else ""))
-say("ssb_div", f"k = {b_ss[2]:g} is also the criterion's best." if b_ss == ss(1.02)
+# the headline words: paired over training seeds (the intervals of xs)
+fall = {m: xw(ss(k_a), "none", m) for m in ("outlier_rate", "outlier_rate_mc")}
+vs = {m: xw(b_ss, b_ag, m) for m in XW}          # sigma scaling's best − autoguidance's
+RATE = {"outlier_rate": "the raw rate", "outlier_rate_mc": "the mass-corrected rate"}
+phrase = lambda m, w: (f"{w} outliers by {RATE[m]}" if w != "not resolved"
+                       else f"no resolved difference by {RATE[m]}")
+raw_vs, mc_vs = vs["outlier_rate"], vs["outlier_rate_mc"]
+say("xv_mc_txt", f"by both rates sigma scaling's best has {raw_vs} outliers than "
+    "autoguidance's" if raw_vs == mc_vs != "not resolved"
+    else "neither rate resolves a difference" if raw_vs == mc_vs
+    else "the two disagree: " + ", ".join(phrase(m, vs[m]) for m in RATE))
+claim = ("the claim holds" if set(fall.values()) == {"fewer"}
+         else "the claim holds for the raw rate, not for the mass-corrected one"
+         if fall["outlier_rate"] == "fewer" else "the claim is not resolved")
+vs_txt = ("neither rate resolves a difference" if raw_vs == mc_vs == "not resolved"
+          else ", ".join(phrase(m, vs[m]) for m in RATE))
+say("out_head", claim + ", strongly" if claim == "the claim holds"
+    and raw_vs == mc_vs == "fewer"
+    else f"{claim}; against autoguidance's best, {vs_txt}")
+say("small_word", claim.replace("the claim holds", "confirmed"))
+BETTER = {"outlier_rate": ("outliers", "fewer"),
+          "outlier_rate_mc": ("mass-corrected outliers", "fewer"),
+          "recall": ("recall", "higher"), "precision": ("precision", "higher"),
+          "leaves": ("leaves reached", "more"), "branch_tv": ("branch TV", "lower")}
+side = {"ss": [], "ag": [], "nr": []}
+for m, (label, good) in BETTER.items():
+    side["nr" if vs[m] == "not resolved" else "ss" if vs[m] == good else "ag"].append(
+        label)
+say("dom_head", "neither method dominates" if side["ss"] and side["ag"]
+    else "sigma scaling's best is ahead wherever a difference is resolved"
+    if side["ss"] else "autoguidance's best is ahead wherever a difference is resolved"
+    if side["ag"] else "no difference is resolved")
+and_ = lambda xs_: ", ".join(xs_[:-1]) + " and " + xs_[-1] if len(xs_) > 1 else xs_[0]
+say("dom_text", "; ".join(
+    f"{who} {and_(side[s_])}" for s_, who in (
+        ("ss", "sigma scaling's best is ahead on"), ("ag", "autoguidance's best on"),
+        ("nr", "not resolved:")) if side[s_]))
+say("vs_ag_sum", ", ".join(
+    f"{label} {interval_text(xs.paired(b_ss, b_ag, m))} ({vs[m]})"
+    for m, (label, _) in BETTER.items()))
+spread_ag = [vs["leaves"] == "fewer", vs["branch_tv"] == "higher"]
+SHIFT = {"fewer": "drains them", "more": "does not",
+         "not resolved": "does not resolvably"}
+sh_ss, sh_ag = mech(b_ss)[0], mech(b_ag)[0]     # the shift of mass, paired (see `mech`)
+say("drain_txt", f"sigma scaling {SHIFT[word(sh_ss)]} and autoguidance "
+    f"{SHIFT[word(sh_ag)]} (the part of the raw change that the mass-corrected rate "
+    f"does not share, paired: {interval_text(sh_ss)} and {interval_text(sh_ag)})")
+say("agb_keeps", "keeps more of the spread" if all(spread_ag)
+    else "keeps more of the spread by one of the two measures" if any(spread_ag)
+    else "does not resolvably keep more of the spread")
+say("agb_ssb_rec", {"higher": "at a lower recall", "lower": "at a higher recall"}.get(
+    vs["recall"], "at a recall not resolved from sigma scaling's"))
+say("ssb_div", f"k = {b_ss[2]:g} is also the criterion's best." if b_ss == ss(k_a)
     else f"At the criterion's best, k = {b_ss[2]:g}, the branch TV is "
     f"{mean(b_ss, 'branch_tv'):.3f} and the share of leaves reached "
     f"{mean(b_ss, 'leaves'):.3f}.")
-say("k102_tv_x", mean(ss(1.02), "branch_tv") / mean("none", "branch_tv"), "{:.1f}")
-say("k102_leafmass", share(ss(1.02), 6), "{:.2f}")
+say("ka_tv_x", mean(ss(k_a), "branch_tv") / mean("none", "branch_tv"), "{:.1f}")
+say("ka_leafmass", share(ss(k_a), 6), "{:.2f}")
 say("agb_leafmass", share(b_ag, 6), "{:.2f}")
-say("k11_rec_loss", 100 * (1 - mean(ss(1.1), "recall") / mean("none", "recall")),
+kp_lo, kp_hi = min(k for k in k_panels if k != 1), max(k_panels)
+say("kp_range", f"{kp_lo:.2f}–{kp_hi:.2f}")
+say("kp_g_range", f"{(w_ref - 1) * (kp_lo - 1):.2g}–{(w_ref - 1) * (kp_hi - 1):.2g}")
+say("kp_rec_loss", 100 * (1 - mean(ss(kp_hi), "recall") / mean("none", "recall")),
     "{:.0f}")
 
 # %% [markdown]
-# **Outliers: the claim holds, strongly.** At $w = 3$, $k = 1.02$ cuts the unguided outlier rate by
-# {glue:text}`k102_cut`% ({glue:text}`none_out` → {glue:text}`k102_out`), $k = 1.04$ brings it to
-# {glue:text}`k104_out` and $k = 1.06$ to {glue:text}`k106_out`; at $k = 1.1$ the rate
-# ({glue:text}`k11_out`) is {glue:text}`k11_vs_floor` that of true samples ({glue:text}`floor_out`).
-# Autoguidance gets no lower than {glue:text}`ag_min_out` (its mean at $w$ = {glue:text}`ag_min_w`). By
-# the study's criterion (lowest outliers with mean recall ≥ 0.90) the best sigma scaling is $k$ =
-# {glue:text}`ssb_k` — {glue:text}`ssb_out` outliers at recall {glue:text}`ssb_rec` (±
-# {glue:text}`ssb_rec_sd` between seeds) — and the best autoguidance $w$ = {glue:text}`agb_w`, with
-# {glue:text}`agb_out` at recall {glue:text}`agb_rec`: {glue:text}`ssb_agb_rec` recall sigma scaling leaves
-# {glue:text}`ssb_agb_pct`% of autoguidance's outliers — {glue:text}`ssb_agb_out`, counting a difference
-# as resolved when it exceeds twice the larger seed standard deviation — with {glue:text}`ssb_agb_prec`
-# precision ({glue:text}`ssb_prec` against {glue:text}`agb_prec`). Its precision–recall curve
-# {glue:text}`pr_word` (for example precision {glue:text}`k106_prec` at recall {glue:text}`k106_rec` for
-# $k = 1.06$, against {glue:text}`ag2_prec` at {glue:text}`ag2_rec` for autoguidance $w = 2$).
+# **Outliers: {glue:text}`out_head`.** On training seed 0 (the sweep above), at $w$ =
+# {glue:text}`w_ref_txt`, $k$ = {glue:text}`ka_k` cuts the unguided outlier rate by
+# {glue:text}`ka_cut`% ({glue:text}`none_out` → {glue:text}`ka_out`), $k$ =
+# {glue:text}`kb_k` brings it to {glue:text}`kb_out` and $k$ = {glue:text}`kc_k` to
+# {glue:text}`kc_out`; at $k$ = {glue:text}`kd_k` the rate ({glue:text}`kd_out`) is
+# {glue:text}`kd_vs_floor` that of true samples ({glue:text}`floor_out`; a difference counted
+# as resolved when it exceeds twice the larger sampling-seed standard deviation).
+# Autoguidance gets no lower than {glue:text}`ag_min_out` (its mean at $w$ =
+# {glue:text}`ag_min_w`). By the study's criterion (lowest outliers with mean recall ≥
+# `recall_floor`) the best sigma scaling is $k$ = {glue:text}`ssb_k` — {glue:text}`ssb_out`
+# outliers at recall {glue:text}`ssb_rec` (± {glue:text}`ssb_rec_sd` between seeds) — and the
+# best autoguidance $w$ = {glue:text}`agb_w`, with {glue:text}`agb_out` at recall
+# {glue:text}`agb_rec`: on training seed 0 sigma scaling leaves {glue:text}`ssb_agb_pct`% of
+# autoguidance's outliers. The raw outlier rate rewards draining the thin branches, where
+# most outliers sit; at the criterion's best, {glue:text}`drain_txt`. Its companion, the
+# mass-corrected rate (`outlier_rate_mc`: each depth's outlier rate weighted by the depth's
+# true mass), does not reward the draining. Paired over {glue:text}`xs_n` training seeds (section *Across
+# training seeds*), sigma scaling at $k$ = {glue:text}`ssb_k` minus autoguidance at $w$ =
+# {glue:text}`agb_w` changes the raw outlier rate by {glue:text}`xv_out`
+# ({glue:text}`xv_out_w`) and the mass-corrected rate by {glue:text}`xv_mc`
+# ({glue:text}`xv_mc_w`): {glue:text}`xv_mc_txt`. Recall changes by {glue:text}`xv_rec`
+# ({glue:text}`xv_rec_w`), precision by {glue:text}`xv_prec` ({glue:text}`xv_prec_w`). Against
+# no guidance, paired, $k$ = {glue:text}`ka_k` changes the raw rate by
+# {glue:text}`xs_ka_out` ({glue:text}`xs_ka_out_w`) and the mass-corrected rate by
+# {glue:text}`xs_ka_mc` ({glue:text}`xs_ka_mc_w`). On training seed 0, the precision–recall
+# curve of sigma scaling {glue:text}`pr_word` (for example precision {glue:text}`kc_prec` at
+# recall {glue:text}`kc_rec` for $k$ = {glue:text}`kc_k`, against {glue:text}`ag2_prec` at
+# {glue:text}`ag2_rec` for autoguidance $w$ = {glue:text}`ag2_w`).
 #
-# **Diversity: kept by one measure, lost by another.** "Still preserves diversity" is true of recall at
-# small $k$ ({glue:text}`none_rec` → {glue:text}`k102_rec` at $k = 1.02$) and false of the spread over the
-# tree. Already at $k = 1.02$ the branch TV is {glue:text}`k102_tv_x` times the unguided one
-# ({glue:text}`none_tv` → {glue:text}`k102_tv`), the share of the 64 leaves that receive a sample falls
-# from {glue:text}`none_leaves` to {glue:text}`k102_leaves`, and the leaf branches together receive
-# {glue:text}`k102_leafmass`× their true mass. {glue:text}`ssb_div` Autoguidance's best,
-# {glue:text}`agb_ssb_rec` recall, keeps more of the spread: at $w$ = {glue:text}`agb_w` branch TV
-# {glue:text}`agb_tv`, leaves {glue:text}`agb_leaves`, leaf branches at {glue:text}`agb_leafmass`× their
-# mass. So neither method dominates: {glue:text}`dom_text`.
+# **Diversity: kept by one measure, lost by another.** "Still preserves diversity" is true
+# of recall at small $k$ (training seed 0: {glue:text}`none_rec` → {glue:text}`ka_rec` at $k$
+# = {glue:text}`ka_k`; paired over training seeds {glue:text}`xs_ka_rec`) and false of the
+# spread over the tree. Already at $k$ = {glue:text}`ka_k` the branch TV is
+# {glue:text}`ka_tv_x` times the unguided one ({glue:text}`none_tv` → {glue:text}`ka_tv`;
+# paired {glue:text}`xs_ka_tv`), the share of the 64 leaves that receive a sample falls from
+# {glue:text}`none_leaves` to {glue:text}`ka_leaves` (paired {glue:text}`xs_ka_lv`), and the
+# leaf branches together receive {glue:text}`ka_leafmass`× their true mass (training seed
+# 0). {glue:text}`ssb_div` Autoguidance's best, {glue:text}`agb_ssb_rec`,
+# {glue:text}`agb_keeps`: paired over training seeds, sigma scaling's best minus it changes
+# the share of leaves reached by {glue:text}`xv_lv` ({glue:text}`xv_lv_w`) and the branch TV
+# by {glue:text}`xv_tv` ({glue:text}`xv_tv_w`); on training seed 0, at $w$ =
+# {glue:text}`agb_w`, branch TV {glue:text}`agb_tv`, leaves {glue:text}`agb_leaves`, leaf
+# branches at {glue:text}`agb_leafmass`× their mass. So {glue:text}`dom_head` at the
+# criterion's best settings (paired over training seeds): {glue:text}`dom_text`.
 
 # %% tags=["hide-input"]
 # how the outliers go (seed 0), and where the mass goes (mean over the seeds)
 say("n_out0", len(x_out), "{:.0f}")
 say("out_outer_pct", 100 * float(out_depth[OUTER].sum()), "{:.0f}")
 shift = {}
-for tag, key in (("none", "none"), ("k102", ss(1.02)), ("k2", k2), ("agb", b_ag)):
+for tag, key in (("none", "none"), ("ka", ss(k_a)), ("k2", k2), ("agb", b_ag)):
     for d in (4, 5, 6):
         say(f"{tag}_d{d}", float(orate[key][d]))
     raw0, raw = R["none"]["outlier_rate"][0], R[key]["outlier_rate"][0]
@@ -714,11 +835,15 @@ for tag, key in (("none", "none"), ("k102", ss(1.02)), ("k2", k2), ("agb", b_ag)
         say(f"{tag}_shift_pct", shift[tag], "{:.0f}")
         say(f"{tag}_outer", share(key, OUTER), "{:.2f}")
         say(f"{tag}_trunk", share(key, TRUNK), "{:.2f}")
-say("shift_word", "largely" if min(shift["k102"], shift["k2"]) > 50 else "partly")
+# the headline: paired over training seeds, at k_a and k2 (where xs ran it)
+mk = [mech(key) for key in dict.fromkeys((ss(k_a), k2)) if key in xs]
+say("shift_word", "largely" if all(word(m[1]) == "fewer" for m in mk)
+    else "partly" if all(word(m[0]) == "fewer" for m in mk) else "not resolvably")
+say("xs_agb_shift", interval_text(mech(b_ag)[0]))
 say("agb_shift_txt", f"{shift['agb']:.0f}% of its raw drop comes from the shift of mass"
     if shift["agb"] >= 0 else "none of its raw drop comes from the shift of mass: at "
     "the true depth masses its rate falls even further")
-worse = [bool(orate[ss(1.02)][d] >= orate["none"][d]) for d in (5, 6)]
+worse = [bool(orate[ss(k_a)][d] >= orate["none"][d]) for d in (5, 6)]
 say("d56_word", "not lower" if all(worse) else "lower" if not any(worse)
     else "lower on one depth, not on the other")
 main = [share(key, 0) for key in ss_keys]
@@ -727,6 +852,8 @@ say("main_shares", ", ".join(f"{v:.2f}× " + ("unguided" if k == 1 else f"at k =
 rises = all(a < b for a, b in zip(main, main[1:]))
 say("main_word", "rises with every step of" if rises
     else "does not rise with every step of")
+say("conc_head", "confirmed on training seed 0" if rises
+    else "not monotone in k on training seed 0")
 say("top_k", k_sweep[-1], "{:g}")
 say("top_deepest", max(d for d in range(7) if depth_mean[ss_keys[-1]][d] > 0), "{:.0f}")
 say("top_trunk", share(ss_keys[-1], TRUNK), "{:.2f}")
@@ -735,29 +862,34 @@ say("top_trunk", share(ss_keys[-1], TRUNK), "{:.2f}")
 # **How sigma scaling lowers the outlier rate: {glue:text}`shift_word` by moving mass off the thin
 # branches.** {glue:text}`out_outer_pct`% of the unguided outliers (seed 0: {glue:text}`n_out0` of {glue:text}`n_samples_txt`)
 # belong to branches of depth 4–6, the thin outer branches. Are the samples that still go to the thinnest
-# branches more accurate? At $k = 1.02$ the outlier rate among samples on depth-5 and depth-6 branches is
-# {glue:text}`k102_d5` and {glue:text}`k102_d6`, against {glue:text}`none_d5` and {glue:text}`none_d6`
-# unguided ({glue:text}`d56_word`); on depth 4 it is {glue:text}`k102_d4` against {glue:text}`none_d4`. It
-# sends fewer samples there: depths 4–6 get {glue:text}`k102_outer`× their true mass at $k = 1.02$ and
+# branches more accurate? On seed 0, at $k$ = {glue:text}`ka_k` the outlier rate among samples on depth-5 and depth-6 branches is
+# {glue:text}`ka_d5` and {glue:text}`ka_d6`, against {glue:text}`none_d5` and {glue:text}`none_d6`
+# unguided ({glue:text}`d56_word`); on depth 4 it is {glue:text}`ka_d4` against {glue:text}`none_d4`. It
+# sends fewer samples there: depths 4–6 get {glue:text}`ka_outer`× their true mass at $k$ = {glue:text}`ka_k` and
 # {glue:text}`k2_outer`× at $k$ = {glue:text}`k2_k`, and the mass goes to the trunk (depths 0–2:
-# {glue:text}`k102_trunk`× and {glue:text}`k2_trunk`×). The raw outlier rate rewards this: weighting each
+# {glue:text}`ka_trunk`× and {glue:text}`k2_trunk`×). The raw outlier rate rewards this: weighting each
 # depth's within-depth outlier rate by the depth's *true* mass instead of the samples' shares (seed 0)
-# gives {glue:text}`none_at_true` unguided, {glue:text}`k102_at_true` at $k = 1.02$ and
+# gives {glue:text}`none_at_true` unguided, {glue:text}`ka_at_true` at $k$ = {glue:text}`ka_k` and
 # {glue:text}`k2_at_true` at $k$ = {glue:text}`k2_k`, against raw rates of {glue:text}`none_out_s0`,
-# {glue:text}`k102_out_s0` and {glue:text}`k2_out_s0`: {glue:text}`k102_shift_pct`% and
+# {glue:text}`ka_out_s0` and {glue:text}`k2_out_s0`: {glue:text}`ka_shift_pct`% and
 # {glue:text}`k2_shift_pct`% of the raw drop come from the shift of mass between depths, not from better
 # samples within a depth. Autoguidance keeps the outer branches' mass ({glue:text}`agb_outer`× at $w$ =
 # {glue:text}`agb_w`) and lowers the outlier rate *within* the depth-4 branches ({glue:text}`none_d4` →
 # {glue:text}`agb_d4`); its rate at the true depth masses is {glue:text}`agb_at_true`, and
-# {glue:text}`agb_shift_txt`.
+# {glue:text}`agb_shift_txt` (seed 0). Paired over {glue:text}`xs_n` training seeds, the part
+# of the raw change that the mass-corrected rate does not share is {glue:text}`xs_ka_shift`
+# at $k$ = {glue:text}`ka_k` ({glue:text}`xs_ka_shift_pct`% of it; {glue:text}`xs_ka_most_w`),
+# {glue:text}`xs_lo_shift` at $k$ = {glue:text}`xs_lo_k` ({glue:text}`xs_lo_most_w`) and
+# {glue:text}`xs_agb_shift` for autoguidance at $w$ = {glue:text}`agb_w`.
 #
-# **Concentration on the main branch: confirmed.** The main branch's share, as a multiple of its true
+# **Concentration on the main branch: {glue:text}`conc_head`.** The main branch's share, as a multiple of its true
 # mass, {glue:text}`main_word` $k$: {glue:text}`main_shares`. At $k$ = {glue:text}`top_k` the deepest
 # branches that receive samples are at depth {glue:text}`top_deepest`, and the trunk holds
 # {glue:text}`top_trunk`× its mass. The samples' median $\log p_\text{data}$ rises from
-# {glue:text}`none_med` (true samples: {glue:text}`floor_med`) to {glue:text}`k11_med` at $k = 1.1$ and
+# {glue:text}`none_med` (true samples: {glue:text}`floor_med`) to {glue:text}`kd_med` at $k$ = {glue:text}`kd_k` and
 # {glue:text}`top_med` at $k$ = {glue:text}`top_k`: they move into the high-density region, as the
-# presentation says. Recall pays: {glue:text}`k11_rec` at $k = 1.1$, {glue:text}`top_rec` at $k$ =
+# presentation says (paired over training seeds at $k$ = {glue:text}`xs_hi_k`:
+# {glue:text}`xs_hi_med`, {glue:text}`xs_hi_med_w`). Recall pays: {glue:text}`kd_rec` at $k$ = {glue:text}`kd_k`, {glue:text}`top_rec` at $k$ =
 # {glue:text}`top_k`.
 
 # %% tags=["hide-input"]
@@ -803,9 +935,10 @@ for tag, mn in (("net", "network"), ("ora", "exact oracle")):
             say(f"{tag}{ktag}_{SHORT[m]}", ora[mn, k][m][0])
 
 # %% [markdown]
-# **One knob, $(w-1)(k-1)$, while $k$ stays small.** At $\gamma_\text{eff}$ = {glue:text}`g_lo` the three
+# **One knob, $(w-1)(k-1)$, while $k$ stays small (training seed 0).** On training seed 0, with
+# twice the sampling seeds' standard deviation as the yardstick: at $\gamma_\text{eff}$ = {glue:text}`g_lo` the three
 # weights ($k$ = {glue:text}`g_lo_ks`) differ by {glue:text}`g_lo_sp_out` in outliers
-# ({glue:text}`g_lo_out_in` twice their seed-to-seed standard deviation at $w = 3$,
+# ({glue:text}`g_lo_out_in` twice their seed-to-seed standard deviation at $w$ = {glue:text}`w_ref_txt`,
 # {glue:text}`g_lo_sd_out`), by {glue:text}`g_lo_sp_rec` in recall ({glue:text}`g_lo_rec_in` twice
 # {glue:text}`g_lo_sd_rec`) and by {glue:text}`g_lo_sp_tv` in branch TV ({glue:text}`g_lo_tv_in` twice
 # {glue:text}`g_lo_sd_tv`). At {glue:text}`g_mid` the recall spread ({glue:text}`g_mid_sp_rec`; recall
@@ -815,12 +948,13 @@ for tag, mn in (("net", "network"), ("ora", "exact oracle")):
 # needs $k$ = {glue:text}`g_hi_k0`, {glue:text}`g_hi_w0_word` (recall {glue:text}`g_hi_recs` for $w$ =
 # {glue:text}`w_arms`), while the other weights {glue:text}`g_hi_rest` in recall. Whether $k$ is "small"
 # therefore depends on $w$ as well: at this $\gamma_\text{eff}$, $k$ = {glue:text}`g_hi_k_last` at $w$ =
-# {glue:text}`g_hi_w_last` and $k$ = {glue:text}`g_hi_k_ref` at $w = 3$ differ by {glue:text}`g_hi_d_out`
+# {glue:text}`g_hi_w_last` and $k$ = {glue:text}`g_hi_k_ref` at $w$ = {glue:text}`w_ref_txt` differ by {glue:text}`g_hi_d_out`
 # in outliers, {glue:text}`g_hi_d_rec` in recall and {glue:text}`g_hi_d_tv` in branch TV (seed 0), against
-# seed standard deviations at $w = 3$ of {glue:text}`g_hi_sd_out`, {glue:text}`g_hi_sd_rec` and
+# seed standard deviations at $w$ = {glue:text}`w_ref_txt` of {glue:text}`g_hi_sd_out`, {glue:text}`g_hi_sd_rec` and
 # {glue:text}`g_hi_sd_tv`: {glue:text}`g_hi_pair`. The same $k$ is a different strength at each $w$. The
-# presentation's $k$ values 1.02–1.10 at $w = 3$ span $\gamma_\text{eff}$ = 0.04–0.2, from mild to a loss
-# of {glue:text}`k11_rec_loss`% of the unguided recall.
+# presentation's $k$ values {glue:text}`kp_range` (`k_panels`) at $w$ = {glue:text}`w_ref_txt` span
+# $\gamma_\text{eff}$ = {glue:text}`kp_g_range`, from mild to a loss of {glue:text}`kp_rec_loss`% of
+# the unguided recall.
 #
 # **The idea, not the network.** With the exact main model, which has no errors to correct, sigma scaling
 # does the same to the spread (seed 0, `n_oracle` samples): at $k$ = {glue:text}`ko_hi` recall
@@ -834,25 +968,34 @@ for tag, mn in (("net", "network"), ("ora", "exact oracle")):
 # {glue:text}`net1_out` → {glue:text}`netlo_out` at $k$ = {glue:text}`ko_lo` in this table, is correction
 # of its errors.)
 #
-# **Verdict on the presentation's claims.** "Small $k$ reduces outliers": confirmed ({glue:text}`none_out`
-# → {glue:text}`k102_out` at $k = 1.02$, {glue:text}`k2_out` at $k$ = {glue:text}`k2_k`), though
-# {glue:text}`shift_word` by sending fewer samples to the thin branches where the outliers sit.
-# Across {glue:text}`xs_n` training seeds (section *Across training seeds*), that mechanism at
-# $k$ = {glue:text}`xs_lo_k`: {glue:text}`xs_lo_verdict` (raw outlier rate
-# {glue:text}`xs_lo_out`, mass-corrected {glue:text}`xs_lo_mc`, paired against no guidance). "… and
-# still preserves diversity": partly — recall is largely kept ({glue:text}`k102_rec` and
-# {glue:text}`k2_rec` against {glue:text}`none_rec` unguided), the spread over the branches does not
-# survive (branch TV {glue:text}`k102_tv` and {glue:text}`k2_tv`, leaves {glue:text}`k102_leaves` and
-# {glue:text}`k2_leaves`). "As $k$ increases, samples concentrate around the main branch": confirmed, and
-# with the exact model too. Against autoguidance, sigma scaling needs no second model and leaves
-# {glue:text}`ssb_agb_out` outliers {glue:text}`ssb_agb_rec` recall at the criterion's best, but loses the branches' balance that
-# autoguidance keeps. [Chapter 8](08_schedule_sigma_scaling.ipynb) adds the presentation's weight
-# schedule, and [Chapter 9](09_results.ipynb) compares all methods.
+# **Verdict on the presentation's claims.** "Small $k$ reduces outliers": {glue:text}`small_word`
+# (paired over {glue:text}`xs_n` training seeds at $k$ = {glue:text}`ka_k`: raw outlier rate
+# {glue:text}`xs_ka_out`, mass-corrected {glue:text}`xs_ka_mc`; training seed 0:
+# {glue:text}`none_out` → {glue:text}`ka_out`, and {glue:text}`k2_out` at $k$ =
+# {glue:text}`k2_k`), though {glue:text}`shift_word` by sending fewer samples to the thin
+# branches where the outliers sit. Across training seeds (section *Across training seeds*),
+# that mechanism at $k$ = {glue:text}`xs_lo_k`: {glue:text}`xs_lo_verdict` (raw outlier rate
+# {glue:text}`xs_lo_out`, mass-corrected {glue:text}`xs_lo_mc`, paired against no guidance).
+# "… and still preserves diversity": partly — recall is largely kept (paired at $k$ =
+# {glue:text}`ka_k`: {glue:text}`xs_ka_rec`; training seed 0: {glue:text}`ka_rec` and
+# {glue:text}`k2_rec` against {glue:text}`none_rec` unguided), the spread over the branches
+# does not survive (paired at $k$ = {glue:text}`ka_k`: branch TV {glue:text}`xs_ka_tv`,
+# leaves {glue:text}`xs_ka_lv`; training seed 0: branch TV {glue:text}`ka_tv` and
+# {glue:text}`k2_tv`, leaves {glue:text}`ka_leaves` and {glue:text}`k2_leaves`). "As $k$
+# increases, samples concentrate around the main branch": {glue:text}`conc_head`, and with
+# the exact model too (seed 0). Against autoguidance, sigma scaling needs no second model;
+# at the criterion's best settings ($k$ = {glue:text}`ssb_k` against $w$ =
+# {glue:text}`agb_w`), paired over training seeds, sigma scaling − autoguidance:
+# {glue:text}`vs_ag_sum`. The raw outlier rate rewards draining the thin branches
+# (at these settings {glue:text}`drain_txt`); the mass-corrected rate, its companion, does
+# not. [Chapter 8](08_schedule_sigma_scaling.ipynb) adds the
+# presentation's weight schedule, and [Chapter 9](09_results.ipynb) compares all methods.
 
 # %% [markdown]
 # ## Explore
 #
-# Pick $k$, $w$ and the main model (the network or the exact oracle) and see the samples (2048, seed 0)
+# Pick $k$, $w$ and the main model (the network or the exact oracle) and see the samples
+# ({glue:text}`n_samples_txt`, seed 0)
 # and their metrics.
 
 # %%
@@ -864,7 +1007,7 @@ MAINS = {"network": S.main, "exact oracle": S.tree}
 
 
 def view(k=1.04, w=3.0, main="network"):
-    x = S.sample(denoiser(MAINS[main], None, w, k), 2048, seed=0)
+    x = S.sample(denoiser(MAINS[main], None, w, k), n_samples, seed=0)
     plots.sample_view(S.tree, x, f"{main} main, k = {k:.3f}, w = {w:g}, "
                       f"γ_eff = {(w - 1) * (k - 1):.3f}\n"
                       + plots.guidance_text(measure(x)))
@@ -875,7 +1018,7 @@ explore(view, k=W.FloatSlider(value=1.04, min=1.0, max=1.5, step=0.005,
                               readout_format=".3f", description="k"),
         w=W.FloatSlider(value=w_ref, min=1.0, max=8.0, step=0.25, description="w"),
         main=W.Dropdown(options=list(MAINS), value="network"),
-        static=("k", [1.0, 1.02, 1.04, 1.06, 1.1, 1.2]))
+        static=("k", k_sweep))
 
 # %% [markdown]
 # ## References
