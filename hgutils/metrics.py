@@ -94,15 +94,31 @@ def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, n_dirs: int = 128,
     n_dirs = check_int(n_dirs, "n_dirs", 1)
     if not 0 <= trim < 0.5:
         raise ValueError(f"trim must be in [0, 0.5), got {trim!r}")
-    ang = torch.arange(n_dirs, dtype=torch.float64) * math.pi / n_dirs
-    theta = torch.stack([ang.cos(), ang.sin()], 1)                              # [D, 2]
+    theta = _directions(n_dirs)
     px, py = (x @ theta.T).sort(0).values, (y @ theta.T).sort(0).values        # [N, D], [M, D]
-    n = max(len(px), len(py))
-    q = (torch.arange(n, dtype=torch.float64) + 0.5) / n                        # [n] levels
+    return _sw2_sorted(px, py, trim)[1]
+
+
+def _directions(n_dirs: int) -> torch.Tensor:
+    """n_dirs unit vectors at equally spaced angles in [0, π): [D, 2], float64."""
+    ang = torch.arange(n_dirs, dtype=torch.float64) * math.pi / n_dirs
+    return torch.stack([ang.cos(), ang.sin()], 1)
+
+
+def _sw2_sorted(px, py, trim: float, levels=None) -> tuple[float, float]:
+    """(SW₂, SW₂ over the quantile levels in [trim, 1 − trim]) of sorted projections px [N, D]
+    and py [M, D]; sets of unequal size are compared at n = max(N, M) quantile levels.
+    levels: (q, py's quantiles at q) computed before, for a py used again."""
+    if levels is None:
+        n = max(len(px), len(py))
+        q = (torch.arange(n, dtype=torch.float64) + 0.5) / n                    # [n] levels
+        levels = (q, torch.quantile(py, q, dim=0) if len(px) != len(py) else py)
+    q, py_q = levels
     if len(px) != len(py):
-        px, py = torch.quantile(px, q, dim=0), torch.quantile(py, q, dim=0)
+        px, py = torch.quantile(px, q, dim=0), py_q
+    d2 = (px - py).square()                                                     # [n, D]
     keep = (q >= trim) & (q <= 1 - trim)
-    return float((px - py)[keep].square().mean().sqrt())
+    return float(d2.mean().sqrt()), float(d2[keep].mean().sqrt())
 
 
 def summarize(x: torch.Tensor, tree, reference: torch.Tensor) -> dict:
@@ -266,28 +282,25 @@ class ReferenceSet:
         self.ref = self.reference.float()
         self.level = log_density_level(tree, self.reference)
         self.radii = knn_radii(self.ref, k)
-        ang = torch.arange(n_dirs, dtype=torch.float64) * math.pi / n_dirs
-        self.theta = torch.stack([ang.cos(), ang.sin()], 1)                       # [D, 2]
+        self.theta = _directions(n_dirs)                                          # [D, 2]
         self.ref_proj = (self.reference.double() @ self.theta.T).sort(0).values   # [M, D]
         self._q_cache: dict = {}
         self._ref_cache: dict = {}
         d = tree.branch_depth()
         self.depth_mass = torch.zeros(7, dtype=torch.float64).index_add_(0, d, branch_mass(tree))
+        self.names = (*self._NAMES, *(("leakage",) if tree_ab is not None else ()))
+
+    _NAMES = ("mean_logp", "median_logp", "outlier_rate", "outlier_rate_mc", "sw2", "sw2_trim",
+              "precision", "recall", "density", "coverage", "branch_tv", "leaves", "nonfinite")
 
     def _sw2(self, x, trim: float = 0.01):
         """(SW₂, SW₂ over the quantile levels in [trim, 1 − trim]) against the reference."""
         px = (x.double() @ self.theta.T).sort(0).values
-        py = self.ref_proj
-        n = max(len(px), len(py))
+        n = max(len(px), len(self.ref_proj))
         if n not in self._q_cache:
             q = (torch.arange(n, dtype=torch.float64) + 0.5) / n
-            self._q_cache[n] = (q, torch.quantile(py, q, dim=0))
-        q, py_q = self._q_cache[n]
-        if len(px) != len(py):               # unequal sizes: both at the same n levels
-            px, py = torch.quantile(px, q, dim=0), py_q
-        d2 = (px - py).square()                                                   # [n, D]
-        keep = (q >= trim) & (q <= 1 - trim)
-        return float(d2.mean().sqrt()), float(d2[keep].mean().sqrt())
+            self._q_cache[n] = (q, torch.quantile(self.ref_proj, q, dim=0))
+        return _sw2_sorted(px, self.ref_proj, trim, self._q_cache[n])
 
     def _ref_for(self, n: int):
         """The first min(n, M) true samples and their k-NN radii: k-NN metrics compare equal-size

@@ -142,6 +142,9 @@ def test_non_finite_samples_count_against_the_method():
     assert b["sw2"] == math.inf and math.isfinite(a["sw2"])
     from hgutils import metrics
     assert metrics.outlier_rate(bad, t, R.reference) == pytest.approx(b["outlier_rate"])
+    assert tuple(a) == R.names and tuple(b) == R.names         # the names say what is measured
+    plain = metrics.ReferenceSet(t, R.reference)
+    assert tuple(plain(x)) == plain.names and "leakage" not in plain.names
 
 
 def test_draining_the_leaves_lowers_the_raw_outlier_rate_not_the_corrected_one():
