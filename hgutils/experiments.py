@@ -89,7 +89,8 @@ class ToySetup:
     used). `main`, `autoguide` and `uncond` are those of the first seed."""
 
     def __init__(self, n_reference: int = 8192, seed: int = 12345, steps: int = 32,
-                 sigma_min: float = 0.002, sigma_max: float = 5.0, training_seeds=(0,)):
+                 sigma_min: float = 0.002, sigma_max: float = 5.0, training_seeds=(0,),
+                 leakage: bool = True):
         from . import toy
         from .samplers import karras_sigmas
         self.tree, self.tree_ab = toy.tree("A"), toy.tree("AB")
@@ -103,7 +104,13 @@ class ToySetup:
         self.autoguide = self.nets[0].autoguide
         self.uncond = self.nets[0].uncond
         self.sigmas = karras_sigmas(steps, sigma_min, sigma_max)
-        self.measure = metrics.ReferenceSet(self.tree, self.reference, self.tree_ab)
+        self.measure = metrics.ReferenceSet(self.tree, self.reference,
+                                            self.tree_ab if leakage else None)
+
+    @property
+    def metric_names(self) -> tuple:
+        """The keys of `metrics(x)`: what every run measures."""
+        return self.measure.names
 
     def networks(self, seed: int) -> Networks:
         """The `Networks` of a training seed (one object per seed, so each network loads once)."""
@@ -116,10 +123,14 @@ class ToySetup:
         """All guidance metrics of samples x (class A is the target): `metrics.summarize_guidance`."""
         return self.measure(x)
 
-    def evaluate(self, denoiser, seeds=(0, 1, 2), n: int = 4096, sampler: str = "heun", sigmas=None) -> dict:
-        """{metric: [value per seed]} of a (guided) denoiser with the reference sampler."""
+    def evaluate(self, denoiser, seeds=(0, 1, 2), n: int = 4096, sigmas=None):
+        """{metric: [value per seed]} of a (guided) denoiser with the reference sampler, as a
+        `runs.Measured` (it records n, the seeds and the σ grid, so `Runs` can copy it)."""
+        from .runs import Measured
         sig = self.sigmas if sigmas is None else sigmas
-        return evaluate(denoiser, self.tree, self.reference, sig, sampler, seeds, n, self.metrics)
+        seeds = list(seeds)
+        return Measured(evaluate(denoiser, self.tree, self.reference, sig, "heun", seeds, n,
+                                 self.metrics), n, seeds, sigmas)
 
     def floor(self, seeds=(0, 1, 2), n: int = 4096, offset: int = 1000) -> dict:
         """{metric: [value per seed]} of fresh true samples (seeds offset from the reference's): the floor."""

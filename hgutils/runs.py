@@ -14,6 +14,10 @@ are averaged over its sampling seeds, and the 95% t-interval is taken over those
 (n_train − 1 degrees of freedom). The training seeds are the independent units — runs of one
 network share its errors — so this interval covers the luck of training as well as of sampling.
 With a single training seed it falls back to the sampling seeds (and says so in `unit`).
+
+Rows measured elsewhere (a chapter's sweep on training seed 0) are copied instead of sampled
+again when they are runs of the table: `Measured` says which n, sampling seeds and σ grid they
+are, and `Runs.run(..., given={0: rows})` copies them only when those match.
 """
 from __future__ import annotations
 
@@ -24,6 +28,33 @@ from scipy import stats
 
 from ._checks import check_int
 from .report import Table
+
+
+class Measured(dict):
+    """{metric: [value per sampling seed]} of one denoiser, with what makes them runs of a
+    `Runs` table: `n` samples per run, the sampling `seeds`, and the σ grid `sigmas` (None:
+    the setup's own)."""
+
+    def __init__(self, values, n: int, seeds, sigmas=None):
+        super().__init__(values)
+        self.n = check_int(n, "n", 1)
+        self.seeds = [check_int(s, "seeds[i]", 0) for s in seeds]
+        self.sigmas = sigmas
+        bad = [k for k, v in self.items() if len(v) != len(self.seeds)]
+        if bad:
+            raise ValueError(f"values must hold one value per sampling seed "
+                             f"({len(self.seeds)}) for every metric; {bad[0]!r} has "
+                             f"{len(self[bad[0]])}")
+
+    def rows_for(self, n: int, seeds, sigmas=None):
+        """{metric: [value per seed of `seeds`]} when these are the runs of n samples on every
+        seed of `seeds` with the σ grid `sigmas`; None when they are not."""
+        same_grid = (self.sigmas is None) == (sigmas is None) and (
+            sigmas is None or np.array_equal(np.asarray(self.sigmas), np.asarray(sigmas)))
+        if n != self.n or not same_grid or not set(seeds) <= set(self.seeds):
+            return None
+        at = [self.seeds.index(s) for s in seeds]
+        return {k: [v[i] for i in at] for k, v in self.items()}
 
 
 def t_interval(values, level: float = 0.95) -> tuple[float, float, float]:
@@ -51,6 +82,7 @@ class Runs:
         self.nets = list(nets)
         self.training_seeds = [net.seed for net in self.nets]
         self.values: dict = {}
+        self.copied: dict = {}                 # {key: training seeds whose rows were copied}
 
     @property
     def unit(self) -> str:
@@ -61,29 +93,21 @@ class Runs:
         """Measure the denoiser `build(nets)` for every training seed × sampling seed; returns
         {metric: [T, S] array}. A key already measured is not run again.
 
-        given: {training seed: {metric: [value per sampling seed]}}, rows already measured
-        for the same denoiser with this table's `n` and sampling seeds (for example a
-        chapter's training-seed-0 sweep, `ToySetup.evaluate`'s format); they are copied, not
-        sampled again. The caller vouches that they are the same runs (a test checks that
-        the copy equals a fresh measurement)."""
+        given: {training seed: `Measured` or None}, rows already measured for the same
+        denoiser (for example a chapter's training-seed-0 sweep). A seed's rows are copied
+        when they are runs of this table (the same n and σ grid, and every sampling seed of
+        the table among theirs) and sampled again otherwise; `copied[key]` lists the
+        training seeds copied. Only the metrics a fresh run measures are copied (the
+        setup's `metric_names`, when it names them). The caller vouches for the denoiser
+        (a test checks that copied rows equal a fresh measurement)."""
         if key in self.values:
             return self.values[key]
-        given = {} if given is None else dict(given)
-        unknown = set(given) - set(self.training_seeds)
-        if unknown:
-            raise ValueError(f"given holds training seeds {sorted(unknown)} that this table "
-                             f"does not run (its seeds: {self.training_seeds})")
+        copy = self._copyable(given or {}, sigmas)
         out: dict = {}
         rows: dict = {}                                   # {metric: rows filled}
         for i, nets in enumerate(self.nets):
-            if nets.seed in given:
-                res = given[nets.seed]
-                bad = [k for k, v in res.items() if len(v) != len(self.sampling_seeds)]
-                if bad:
-                    raise ValueError(f"given[{nets.seed}] must hold one value per sampling "
-                                     f"seed ({len(self.sampling_seeds)}) for every metric; "
-                                     f"{bad[0]!r} has {len(res[bad[0]])}")
-            else:
+            res = copy.get(nets.seed)
+            if res is None:
                 res = self.setup.evaluate(build(nets), seeds=self.sampling_seeds, n=self.n,
                                           sigmas=sigmas)
             for k, v in res.items():
@@ -94,7 +118,37 @@ class Runs:
             raise ValueError(f"metric {short[0]!r} is missing from some training seeds' rows "
                              "(given rows must hold the metrics that a fresh run measures)")
         self.values[key] = out
+        self.copied[key] = sorted(copy)
         return out
+
+    def _copyable(self, given: dict, sigmas) -> dict:
+        """{training seed: rows to copy}: the `given` rows that are runs of this table,
+        restricted to the metrics a fresh run measures; checked before anything is sampled."""
+        unknown = set(given) - set(self.training_seeds)
+        if unknown:
+            raise ValueError(f"given holds training seeds {sorted(unknown)} that this table "
+                             f"does not run (its seeds: {self.training_seeds})")
+        names = getattr(self.setup, "metric_names", None)
+        copy = {}
+        for seed, m in given.items():
+            if m is None:
+                continue
+            if not isinstance(m, Measured):
+                raise TypeError(f"given[{seed}] must be a runs.Measured (it says which n, "
+                                f"sampling seeds and σ grid its rows are), got "
+                                f"{type(m).__name__}")
+            rows = m.rows_for(self.n, self.sampling_seeds, sigmas)
+            if rows is None:
+                continue
+            if names is not None:
+                missing = [k for k in names if k not in rows]
+                if missing:
+                    raise ValueError(f"metric {missing[0]!r} is missing from given[{seed}] "
+                                     "(given rows must hold the metrics that a fresh run "
+                                     "measures)")
+                rows = {k: rows[k] for k in names}
+            copy[seed] = rows
+        return copy
 
     def add(self, key, values: dict):
         """Store measured {metric: [T, S]} under `key` (for example true samples: the floor)."""

@@ -392,23 +392,18 @@ conc
 # seed 0's runs are the sweep's own (copied from it when `n_seeds_samples` equals `n_samples`).
 
 # %%
-from hgutils.runs import Runs, interval_text, word
+from hgutils.runs import Measured, Runs, interval_text, word
 
 across = Runs(S, n_seeds_samples, sampling_seeds=seed_list,
               training_seeds=range(training_seeds))
 W_ACROSS = sorted({2.0, w_show})
 CFG_KEY = {w: f"CFG, w = {w:g}" for w in W_ACROSS}
-SPREAD_KEYS = set(spread(true_xs[0][:64]))         # what measure() adds to S.metrics
 
 
 def seed0(w):
-    """Training seed 0's rows of the sweep at w, for `across` to copy instead of
-    sampling them again: the same networks (S.main, S.uncond), denoiser, samples per
-    run and sampling seeds. None when they differ."""
-    if (n_seeds_samples != n_samples or w not in learned
-            or 0 not in across.training_seeds or across.sampling_seeds != seed_list):
-        return None
-    return {0: {k: v for k, v in learned[w][1].items() if k not in SPREAD_KEYS}}
+    """Training seed 0's rows of the sweep at w; `across` copies them when they are its
+    runs (same n and sampling seeds), without the spread numbers."""
+    return {0: Measured(learned[w][1], n_samples, seed_list)} if w in learned else None
 
 
 across.run("no guidance", lambda nets: nets.main.denoise, given=seed0(1.0))

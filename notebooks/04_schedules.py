@@ -146,7 +146,7 @@ from hgutils import experiments, metrics, plots
 from hgutils.guidance import (Constant, Cosine, GuidedDenoiser, Interval, Linear,
                               Removed, PresentationCosine)
 from hgutils.report import Table, mean_std, pm, say
-from hgutils.runs import Runs, interval_text, word
+from hgutils.runs import Measured, Runs, interval_text, word
 
 # small batches: a second thread gains little and loses much on a shared CPU
 torch.set_num_threads(1)
@@ -409,8 +409,8 @@ multi = Runs(S, n_seeds_samples, sampling_seeds=seed_list,
 
 
 def seed0(key):
-    """Training seed 0's rows: the runs above, when they are the same runs."""
-    return {0: R[key]} if n_seeds_samples == n_samples else None
+    """Training seed 0's rows: the runs above (copied when they are `multi`'s runs)."""
+    return {0: Measured(R[key], n_samples, seed_list)}
 
 
 def across(key, guide, w):

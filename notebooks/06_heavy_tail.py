@@ -462,7 +462,7 @@ Table(["main, guide"] + [c for _, c in COLS],
 
 # %%
 from hgutils.report import say
-from hgutils.runs import Runs, interval_text, t_interval, word
+from hgutils.runs import Measured, Runs, interval_text, t_interval, word
 
 TS_NU = {"ref": nu_ref, "hi": 10.0}              # the two heavy tails compared
 ts_key = lambda nu: f"ν = {label(nu)}"      # ν = ∞: the Gaussian fine-tune, the control
@@ -472,8 +472,8 @@ ts = Runs(S, n_seeds_samples, sampling_seeds=seed_list,
 
 
 def seed0(rows):
-    """{0: rows}: training seed 0's rows, as the sweep measured them (same seeds)."""
-    return {0: rows} if rows is not None and n_seeds_samples == n_samples else None
+    """Training seed 0's rows, as the sweep measured them (copied when they are `ts`'s runs)."""
+    return None if rows is None else {0: Measured(rows, n_samples, seed_list)}
 
 
 ts.run(TS_NONE, lambda nets: nets.main.denoise, given=seed0(none))

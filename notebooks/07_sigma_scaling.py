@@ -124,14 +124,14 @@ import torch
 from hgutils import experiments, metrics, plots
 from hgutils.guidance import GuidedDenoiser, sigma_scaling
 from hgutils.report import Table, mean_std, pm, say
-from hgutils.runs import Runs, interval_text, t_interval, word
+from hgutils.runs import Measured, Runs, interval_text, t_interval, word
 
 # small batches: a second thread buys little and suffers most on a shared CPU
 torch.set_num_threads(1)
-S = experiments.ToySetup()      # trees, true samples, the reference models, the σ grid
-# class leakage is not at stake here: S.metrics (so also the across-seeds Runs, which
-# reuse the sweep's rows of training seed 0) measures without it
-S.measure = measure = metrics.ReferenceSet(S.tree, S.reference)
+# trees, true samples, the reference models, the σ grid; class leakage is not at stake here,
+# so S.metrics (and the across-seeds Runs below) measure without it
+S = experiments.ToySetup(leakage=False)
+measure = S.measure
 seed_list = list(range(seeds))
 k_sweep = sorted({1.0, *k_list})
 KS = sorted(k_list)                 # the k values the text quotes: k_list's first four
@@ -473,12 +473,9 @@ def best(keys):
 
 
 def seed0(key):
-    """Training seed 0's rows: the sweep's runs of `key`, when they are the same runs
-    (same denoiser, n and sampling seeds); else None (sampled again)."""
-    r = R.get(key, {})
-    if n_seeds_samples != n_samples or len(r.get("outlier_rate", [])) != seeds:
-        return None
-    return {0: {m: v for m, v in r.items() if m != "depth"}}
+    """Training seed 0's rows: the sweep's runs of `key` (copied when they are `xs`'s runs)."""
+    r = R.get(key)
+    return None if r is None else {0: Measured(r, n_samples, seed_list[:len(r["depth"])])}
 
 
 def build(key):

@@ -132,16 +132,16 @@ from hgutils import experiments, metrics, plots, train
 from hgutils.guidance import (Constant, GuidedDenoiser, Linear, PresentationCosine,
                               sigma_scaling)
 from hgutils.report import Table, mean_std, pm, say
-from hgutils.runs import Runs, interval_text, word
+from hgutils.runs import Measured, Runs, interval_text, word
 from hgutils.nets import forward_macs
 from hgutils.samplers import CountingDenoiser, CountingScore, evaluations
 
 # small batches: a second thread buys little and suffers most on a shared CPU
 torch.set_num_threads(1)
-S = experiments.ToySetup()      # trees, true samples, the reference models, the σ grid
-# S.metrics without class leakage (not at stake here); the Runs below measure with it
-# too, so that their training-seed-0 rows can be copied from R
-measure = S.measure = metrics.ReferenceSet(S.tree, S.reference)
+# trees, true samples, the reference models, the σ grid; class leakage is not at stake here,
+# so S.metrics (and the Runs below) measure without it
+S = experiments.ToySetup(leakage=False)
+measure = S.measure
 seed_list = list(range(seeds))
 KEYS = [("outlier_rate", "outliers"), ("precision", "precision"), ("recall", "recall"),
         ("branch_tv", "branch TV"), ("leaves", "leaves")]
@@ -477,12 +477,9 @@ dt
 # (the same networks, start noise and sample count), copied rather than sampled again.
 
 # %%
-def seed0(key, n, n_seeds):
-    """Training seed 0's rows of R[key] for a Runs of n samples on the sampling seeds
-    0 … n_seeds − 1, when they are the same runs (R: n_samples, seeds 0 … seeds − 1)."""
-    if n != n_samples or n_seeds > seeds:
-        return None
-    return {0: {m: v[:n_seeds] for m, v in R[key].items() if m != "depth"}}
+def seed0(key):
+    """Training seed 0's rows of R[key] (a Runs copies those that are its runs)."""
+    return {0: Measured(R[key], n_samples, seed_list[:len(R[key]["depth"])])}
 
 
 SC = ("ss", "presentation_cosine", w_max_ref, k_ref)   # the reading rising from w = 1
@@ -491,11 +488,11 @@ READ = ["rising from w = 1", "literal, from w = 0"]
 both = Runs(S, n_readings, sampling_seeds=seed_list,
             training_seeds=range(training_seeds))
 both.run("rising from w = 1", lambda nets: denoiser(*SC, nets=nets),
-         given=seed0(SC, n_readings, seeds))
+         given=seed0(SC))
 both.run("literal, from w = 0",
          lambda nets: sigma_scaling(nets.main, k_ref, LITERAL, sigmas=S.sigmas))
 both.run("no guidance", lambda nets: denoiser(*NONE, nets=nets),
-         given=seed0(NONE, n_readings, seeds))
+         given=seed0(NONE))
 RK = ["outlier_rate", "outlier_rate_mc", "recall", "coverage", "branch_tv", "leaves",
       "sw2"]
 read_tab = both.table(["no guidance", *READ], RK,
@@ -573,7 +570,7 @@ if n_readings == n_samples:             # the readings' runs of no guidance, sam
 HEAD = {"no guidance": NONE, label(pb): pb, label(cb): cb, label(ab): ab}
 for name, key in HEAD.items():
     head.run(name, lambda nets, key=key: denoiser(*key, nets=nets),
-             given=seed0(key, n_samples, head_seeds))
+             given=seed0(key))
 HK = ["outlier_rate", "outlier_rate_mc", "precision", "recall", "coverage", "branch_tv",
       "leaves"]
 PAIRS = {"cosine − constant": (pb, cb), "cosine − AG": (pb, ab),

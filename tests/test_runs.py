@@ -9,7 +9,7 @@ from scipy import stats
 
 from hgutils import experiments, methods, plots, train
 from hgutils.nets import ToyNet
-from hgutils.runs import Runs, interval_text, t_interval, word
+from hgutils.runs import Measured, Runs, interval_text, t_interval, word
 
 
 class FakeNets:
@@ -153,16 +153,38 @@ def test_given_rows_are_copied_not_sampled_again():
     runs = Runs(setup, 64, sampling_seeds=[0, 1])
     fresh = Runs(FakeSetup([0, 1, 2]), 64, sampling_seeds=[0, 1])
     build = lambda nets: 1.0 + nets.seed
-    a = runs.run("a", build, given={0: {"m": [1.0, 1.01]}})
-    assert setup.calls == 2                                   # seeds 1 and 2 only
+    a = runs.run("a", build, given={0: Measured({"m": [1.0, 1.01]}, 64, [0, 1])})
+    assert setup.calls == 2 and runs.copied["a"] == [0]       # seeds 1 and 2 only
     assert a["m"] == pytest.approx(fresh.run("a", build)["m"])
     with pytest.raises(ValueError, match="training seeds \\[5\\]"):
-        runs.run("b", build, given={5: {"m": [0.0, 0.0]}})
+        runs.run("b", build, given={5: Measured({"m": [0.0, 0.0]}, 64, [0, 1])})
     with pytest.raises(ValueError, match="one value per sampling seed"):
-        runs.run("c", build, given={0: {"m": [0.0]}})
+        Measured({"m": [0.0]}, 64, [0, 1])
+    with pytest.raises(TypeError, match="given\\[0\\] must be a runs.Measured"):
+        runs.run("c", build, given={0: {"m": [0.0, 0.0]}})
     with pytest.raises(ValueError, match="missing from some"):
-        runs.run("d", build, given={0: {"m": [0.0, 0.0], "extra": [1.0, 1.0]}})
+        runs.run("d", build, given={0: Measured({"m": [0, 0], "extra": [1, 1]}, 64, [0, 1])})
     assert "b" not in runs and "c" not in runs and "d" not in runs
+
+
+def test_given_rows_are_copied_only_when_they_are_runs_of_the_table():
+    """Other n, other σ grid or a sampling seed they lack: sampled again; a superset of
+    the table's sampling seeds: the table's picked out by seed."""
+    setup = FakeSetup([0, 1])
+    runs = Runs(setup, 64, sampling_seeds=[2, 0])
+    build = lambda nets: 1.0 + nets.seed
+    rows = Measured({"m": [1.0, 1.01, 1.02]}, 64, [0, 1, 2])
+    assert runs.run("a", build, given={0: rows})["m"][0] == pytest.approx([1.02, 1.0])
+    assert setup.calls == 1 and runs.copied["a"] == [0]
+    for other in (Measured(rows, 128, [0, 1, 2]), Measured({"m": [1.0]}, 64, [0]),
+                  Measured(rows, 64, [0, 1, 2], sigmas=[5.0, 0.002]), None):
+        key = f"b{setup.calls}"
+        runs.run(key, build, given={0: other})
+        assert runs.copied[key] == []
+    assert setup.calls == 9                      # 1 + 4 settings × 2 training seeds
+    grid = Measured(rows, 64, [0, 1, 2], sigmas=torch.tensor([5.0, 0.002]))
+    runs.run("c", build, sigmas=torch.tensor([5.0, 0.002]), given={0: grid})
+    assert runs.copied["c"] == [0]
 
 
 def test_a_chapters_seed_0_runs_equal_the_runs_table_rows(monkeypatch):
@@ -173,12 +195,17 @@ def test_a_chapters_seed_0_runs_equal_the_runs_table_rows(monkeypatch):
     S = experiments.ToySetup(n_reference=256, steps=6, training_seeds=(0, 1))
     den = lambda nets: nets.main.denoise
     seeds = [3, 4]
-    rows = {}
+    rows = {"extra": [1.0, 2.0]}              # a chapter's own numbers are not copied
     for s in seeds:
         for k, v in S.metrics(S.sample(den(S.nets[0]), 64, s)).items():
             rows.setdefault(k, []).append(v)
-    copied = Runs(S, 64, sampling_seeds=seeds).run("x", den, given={0: rows})
+    copy = Runs(S, 64, sampling_seeds=seeds)
+    copied = copy.run("x", den, given={0: Measured(rows, 64, seeds)})
     fresh = Runs(S, 64, sampling_seeds=seeds).run("x", den)
-    assert copied.keys() == fresh.keys()
+    assert copy.copied["x"] == [0] and copied.keys() == fresh.keys()
+    assert set(fresh) == set(S.metric_names)
+    evaluated = S.evaluate(den(S.nets[0]), seeds=seeds, n=64)
+    assert evaluated.n == 64 and evaluated.seeds == seeds
+    assert evaluated == {k: copied[k][0].tolist() for k in fresh}
     for k in fresh:
         np.testing.assert_array_equal(copied[k], fresh[k], err_msg=k)
