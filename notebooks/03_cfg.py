@@ -23,8 +23,8 @@
 # σ-parameterization $x = y + \sigma n$, the denoiser $D(x;\sigma) = \mathbb E[y\mid x]$ and the score
 # $s = (D - x)/\sigma^2$; the probability-flow ODE solved with 32 Heun steps on the Karras grid from
 # $\sigma_\text{max} = 5$ down to $\sigma_\text{min} = 0.002$; the main model (an MLP of 4×64 units
-# trained for 4096 iterations, which leaves {glue:text}`out1` of its samples just off a branch;
-# see $w = 1$ below); and the metrics mean log p, outlier rate and SW₂. The tree is the
+# trained for 4096 iterations, whose outlier rate is {glue:text}`out1`; see $w = 1$ below); and
+# the metrics mean log p, outlier rate and SW₂. The tree is the
 # autoguidance paper's toy example {cite}`karras2024autoguidance` ([Chapter 1](01_ddpm_basics.ipynb));
 # this chapter adds its second class, B, a second tree that grows from the same root in the
 # opposite direction.
@@ -62,13 +62,30 @@
 # **Sampling and metrics.** Every run starts from the exact class-A tree smoothed at
 # $\sigma_\text{max} = 5$ and takes 32 Heun steps (63 evaluations of the main model, and as many of the
 # guide when $w \ne 1$); seed $i$ gives the same start points to every method. Besides chapter 2's
-# outlier rate and SW₂ (against 8192 true class-A samples), all from `hgutils.metrics`:
+# **outlier rate** (the share of samples whose log-density lies below the level that holds 99% of
+# the true mass: about 1% for true samples) and **SW₂** (against 8192 true class-A samples), all
+# from `hgutils.metrics`: the **mass-corrected outlier rate**, the outlier rate within each depth
+# of the tree (depth 0 the main branch from the root, depth 6 the leaves) weighted by that
+# depth's true mass;
 # **precision** and **recall** {cite}`kynkaanniemi2019precision` (share of samples inside the true
 # samples' 3-nearest-neighbour manifold, and the reverse: fidelity and coverage);
 # **branch TV**, the total variation distance between the samples' and the true mass over the 8
-# subtrees rooted at depth 3 plus the trunk (each sample goes to its most likely branch);
-# **leaves reached**, the share of the 64 leaf branches (depth 6) that get at least one sample; and
+# subtrees rooted at depth 3 plus the trunk above them, depths 0–2 (each sample goes to its most
+# likely branch);
+# **leaves reached**, the share of the 64 leaf branches (depth 6) that get at least one sample;
+# the **trimmed SW₂**, SW₂ over the quantile levels from 1% to 99% of each projection; and
 # **class leakage**, the share of samples more likely under class B than under class A.
+#
+# Each of them rewards something and misses something, and where they disagree the chapter
+# reports it. The raw outlier rate rewards draining the thin leaf branches, where samples fall
+# below the level most easily; the mass-corrected rate is not lowered by that, but it counts a
+# depth that gets no sample at all as all outliers, so it also charges a lost depth, a loss of
+# coverage, as outliers. Precision is blind to missing branches. Recall forgives thin coverage:
+# sparse samples get wide 3-NN balls, so a few scattered samples keep it up while leaves are lost,
+# which leaves reached and branch TV see. Branch TV is blind to where samples sit inside a subtree,
+# and one sample is enough to reach a leaf. SW₂ squares distances, so a few far samples can
+# dominate it; the trimmed SW₂ is not moved by the 1% farthest samples at either end of a
+# projection, and is blind to how far they are.
 
 # %% tags=["remove-cell"]
 # Colab setup: clone and install this repository (does nothing elsewhere)
@@ -240,10 +257,16 @@ COLS = [("precision", "precision", "{:.3f}"), ("recall", "recall", "{:.3f}"),
         ("sw2", "SW₂", "{:.3f}"), ("axis", "position along A's axis", "{:.3f}")]
 
 
+# the tables add the metrics that check two of these: draining (raw outliers) and far
+# samples (SW₂)
+TAB_COLS = (COLS[:3] + [("outlier_rate_mc", "outliers (mass-corr.)", "{:.3f}")]
+            + COLS[3:7] + [("sw2_trim", "SW₂ (trimmed)", "{:.3f}")] + COLS[7:])
+
+
 def table(rows, title):
-    t = Table(["samples"] + [label for _, label, _ in COLS], title=title)
+    t = Table(["samples"] + [label for _, label, _ in TAB_COLS], title=title)
     for name, res in rows:
-        t.add(name, *(pm(res[k], fmt) for k, _, fmt in COLS))
+        t.add(name, *(pm(res[k], fmt) for k, _, fmt in TAB_COLS))
     return t
 
 
@@ -381,15 +404,15 @@ conc
 # %% [markdown]
 # ## Across training seeds
 #
-# Everything above uses one training run of each network (training seed 0). Here the chapter's
-# headline comparison is rerun with the main model and its unconditional guide trained together
-# under each of `training_seeds` training seeds (same recipe), each main model guided by its own
-# seed's guide: CFG at $w$ = `w_show` and at $w = 2$ against no guidance, on the `seeds`
-# sampling seeds with `n_seeds_samples` samples per run and the same start noise for every
-# setting. The differences CFG − no guidance are paired on (training seed, sampling seed); their
-# 95% t-interval is over the training seeds, so it covers the luck of training as well as of
-# sampling. The last row pairs CFG at `w_show` with CFG at $w = 2$ in the same way. Training
-# seed 0's runs are the sweep's own (copied from it when `n_seeds_samples` equals `n_samples`).
+# Every learned result above uses one training run of each network (training seed 0). Here
+# the chapter's headline comparison is rerun with the main model and its unconditional guide
+# trained together under each of `training_seeds` training seeds (same recipe), each main model
+# guided by its own seed's guide: CFG at $w$ = `w_show` and at $w = 2$ against no guidance, on
+# the `seeds` sampling seeds with `n_seeds_samples` samples per run and the same start noise for
+# every setting. The differences CFG − no guidance are paired on (training seed, sampling seed);
+# their 95% t-interval is over the training seeds, so it covers the luck of training as well as
+# of sampling. The last row pairs CFG at `w_show` with CFG at $w = 2$ in the same way. Training
+# seed 0's networks are the sweep's, and its runs here are {glue:text}`xs_copy`.
 
 # %%
 from hgutils.runs import Measured, Runs, interval_text, word
@@ -410,7 +433,7 @@ across.run("no guidance", lambda nets: nets.main.denoise, given=seed0(1.0))
 for w in W_ACROSS:
     across.run(CFG_KEY[w], lambda nets, w=w: GuidedDenoiser(nets.main, nets.uncond, w),
                given=seed0(w))
-XM = ["outlier_rate", "outlier_rate_mc", "recall", "branch_tv", "leaves"]
+XM = ["outlier_rate", "outlier_rate_mc", "precision", "recall", "branch_tv", "leaves"]
 across_d = {w: {m: across.paired(CFG_KEY[w], "no guidance", m) for m in XM}
             for w in W_ACROSS}
 # CFG at w_show against CFG at w = 2: does fidelity get worse past w = 2?
@@ -430,14 +453,17 @@ across_tab
 # %% tags=["hide-input"]
 from hgutils.report import say
 
-# (metric, glue tag, word if lower, word if higher, the word CFG's pathology predicts)
+# (metric, glue tag, word if lower, word if higher, the word expected of CFG: its
+# promise for the outliers and precision, the presentation's pathology for the rest)
 CLAIMS = [("outlier_rate", "out", "fewer", "more", "fewer"),
           ("outlier_rate_mc", "mc", "fewer", "more", "fewer"),
+          ("precision", "prec", "lower", "higher", "higher"),
           ("recall", "rec", "lower", "higher", "lower"),
           ("leaves", "lv", "fewer", "more", "fewer"),
           ("branch_tv", "tv", "lower", "higher", "higher")]
 CLAIM_NAMES = {"out": "fewer outliers", "mc": "fewer mass-corrected outliers",
-               "rec": "lower recall", "lv": "fewer leaves", "tv": "higher branch TV"}
+               "prec": "higher precision", "rec": "lower recall", "lv": "fewer leaves",
+               "tv": "higher branch TV"}
 for role, w in (("show", w_show), ("two", 2.0)):
     say(f"xs_{role}_w", w, "{:g}")
     verdict = {"holds": [], "not resolved": [], "reversed": []}
@@ -457,28 +483,50 @@ say("xs_none_hi", float(none_out.max()))
 show_rec = across.seed_means(CFG_KEY[w_show], "recall")          # [training seeds]
 say("xs_rec_lo", float(show_rec.min()))
 say("xs_rec_hi", float(show_rec.max()))
+show_out = across.seed_means(CFG_KEY[w_show], "outlier_rate")    # [training seeds]
+say("xs_out_lo", float(show_out.min()))
+say("xs_out_hi", float(show_out.max()))
+out_s0 = float(show_out[across.training_seeds.index(0)])
+say("xs_out_s0", out_s0)
+say("xs_out_rank", "the lowest" if out_s0 == show_out.min() else "the highest"
+    if out_s0 == show_out.max() else "neither the lowest nor the highest")
+span = float(none_out.max() - none_out.min())
+span_show = float(show_out.max() - show_out.min())
+say("xs_out_ratio", span_show / span if span > 0 else "n/a", "{:.1f}")
 say("xs_n", str(training_seeds))
+copied = [0 in across.copied[k] for k in ("no guidance", *CFG_KEY.values())]
+say("xs_copy", "the sweep's own runs, copied rather than sampled again" if all(copied)
+    else "sampled again (the sweep holds no runs of this table)"
+    if not any(copied) else "copied from the sweep where they are runs of this table")
 
 # %% [markdown]
 # Paired over the {glue:text}`xs_n` training seeds (CFG − no guidance, 95% interval), CFG at
 # $w$ = {glue:text}`xs_show_w` gives outliers {glue:text}`xs_show_out`
 # ({glue:text}`xs_show_out_w`), mass-corrected {glue:text}`xs_show_mc`
-# ({glue:text}`xs_show_mc_w`), recall {glue:text}`xs_show_rec` ({glue:text}`xs_show_rec_w`),
+# ({glue:text}`xs_show_mc_w`), precision {glue:text}`xs_show_prec` ({glue:text}`xs_show_prec_w`),
+# recall {glue:text}`xs_show_rec` ({glue:text}`xs_show_rec_w`),
 # leaves {glue:text}`xs_show_lv` ({glue:text}`xs_show_lv_w`) and branch TV
 # {glue:text}`xs_show_tv` ({glue:text}`xs_show_tv_w`). At $w$ = {glue:text}`xs_two_w`: outliers
 # {glue:text}`xs_two_out` ({glue:text}`xs_two_out_w`), mass-corrected {glue:text}`xs_two_mc`
-# ({glue:text}`xs_two_mc_w`), recall {glue:text}`xs_two_rec` ({glue:text}`xs_two_rec_w`),
+# ({glue:text}`xs_two_mc_w`), precision {glue:text}`xs_two_prec` ({glue:text}`xs_two_prec_w`),
+# recall {glue:text}`xs_two_rec` ({glue:text}`xs_two_rec_w`),
 # leaves {glue:text}`xs_two_lv` ({glue:text}`xs_two_lv_w`), branch TV {glue:text}`xs_two_tv`
-# ({glue:text}`xs_two_tv_w`). Read as claims about CFG against no guidance — fewer outliers,
-# raw and mass-corrected, lower recall, fewer leaves and a higher branch TV (the presentation's
-# "concentrated on specific branches") — at $w$ = {glue:text}`xs_show_w` these hold across
-# training seeds: {glue:text}`xs_show_held`; not resolved: {glue:text}`xs_show_open`; reversed:
-# {glue:text}`xs_show_rev`. At $w$ = {glue:text}`xs_two_w` they hold: {glue:text}`xs_two_held`;
-# not resolved: {glue:text}`xs_two_open`; reversed: {glue:text}`xs_two_rev`. Between training
-# seeds, CFG's recall at $w$ = {glue:text}`xs_show_w` ranges from {glue:text}`xs_rec_lo` to
-# {glue:text}`xs_rec_hi` (mean over the sampling seeds of each). The unguided outlier rate
-# itself moves from {glue:text}`xs_none_lo` to {glue:text}`xs_none_hi` between training seeds
-# (mean over the sampling seeds of each).
+# ({glue:text}`xs_two_tv_w`). Read as claims about CFG against no guidance — its promise, fewer
+# outliers (raw and mass-corrected) and a higher precision, and the presentation's pathology,
+# lower recall, fewer leaves and a higher branch TV ("concentrated on specific branches") — at
+# $w$ = {glue:text}`xs_show_w` these hold across training seeds: {glue:text}`xs_show_held`; not
+# resolved: {glue:text}`xs_show_open`; reversed: {glue:text}`xs_show_rev`. At
+# $w$ = {glue:text}`xs_two_w` they hold: {glue:text}`xs_two_held`; not resolved:
+# {glue:text}`xs_two_open`; reversed: {glue:text}`xs_two_rev`.
+#
+# How much the training seeds differ (means over the sampling seeds of each training seed): the
+# unguided outlier rate goes from {glue:text}`xs_none_lo` to {glue:text}`xs_none_hi` between
+# training seeds, CFG's at $w$ = {glue:text}`xs_show_w` from {glue:text}`xs_out_lo` to
+# {glue:text}`xs_out_hi` (a range {glue:text}`xs_out_ratio` times as wide), and CFG's recall at
+# $w$ = {glue:text}`xs_show_w` from {glue:text}`xs_rec_lo` to {glue:text}`xs_rec_hi`. Training
+# seed 0, whose networks the sweep above uses, has {glue:text}`xs_out_rank` of the guided
+# outlier rates ({glue:text}`xs_out_s0`): the sweep's numbers at $w$ = {glue:text}`xs_show_w` are
+# one draw from that spread.
 
 # %% [markdown]
 # ## What the numbers say
@@ -565,6 +613,45 @@ for key, name in (("precision", "prec"), ("outlier_rate", "out")):
 say("ext_leak", mean(true_small, "leakage"))
 say("n_oracle_txt", str(n_oracle))
 say("ex_leak", max(mean(r, "leakage") for _, r in oracle.values()))
+depth = S.tree.branch_depth()                             # [127]
+n_depth = int(depth.max()) + 1                            # 7: trunk 0, …, leaves 6
+depth_mass = torch.zeros(n_depth, dtype=torch.float64).index_add_(
+    0, depth, metrics.branch_mass(S.tree))                # true mass of each depth
+
+
+def empty_depths(x):
+    """The depths of the tree that no sample of x reaches."""
+    c = torch.bincount(depth[metrics.branch_of(x, S.tree)], minlength=n_depth)
+    return [d for d in range(n_depth) if c[d] == 0]
+
+
+def emptied(xs):
+    """How many of the sample sets xs leave some depth of the tree without a sample."""
+    return sum(bool(empty_depths(x)) for x in xs)
+
+
+# the mass-corrected rate of exact CFG, and the depths its runs leave without a sample
+say("ext_mc", mean(true_small, "outlier_rate_mc"))
+say_at("exw_mc", oracle, w_exact, "outlier_rate_mc")
+vs_mc = versus(oracle[w_exact][1], true_small, "outlier_rate_mc", "exact CFG")
+say("exw_vs_mc", vs_mc)
+say("mc_agree", "disagrees" if vs_mc == "exact CFG higher" else "agrees")
+gone = [empty_depths(x) for x in oracle[w_exact][0]]
+gone_d = sorted(set().union(*gone))
+at_w = f"At w = {w_exact:g} exact CFG"
+gone_mass = f"{float(depth_mass[gone_d].sum()):.0%}"
+say("exw_empty", f"{at_w} reaches every depth of the tree in every seed, so no empty "
+    "depth adds to that rate" if not gone_d else
+    f"{at_w} leaves "
+    + " and ".join("the main branch from the root (depth 0)" if d == 0 else f"depth {d}"
+                   for d in gone_d)
+    + f", {gone_mass} of the true mass, without a single sample in "
+    f"{sum(map(bool, gone))} of {seeds} seeds, and that rate counts a depth without "
+    "samples as all outliers: what it charges there is lost coverage, not samples off "
+    "the tree, and the raw rate and precision do not see it")
+shifts = [v for sg, at in tilt_at.items() if sg > 0 for v in at["shift"].values()]
+say("tilt_dir", "always pushing" if all(v > 0 for v in shifts)
+    else "on the whole pushing")
 
 # %% [markdown]
 # **What exact CFG targets.** With perfect models, $p_A/p_{AB}$ is flat on
@@ -572,7 +659,7 @@ say("ex_leak", max(mean(r, "leakage") for _, r in oracle.values()))
 # $p_A(p_A/p_{AB})^\gamma$ is almost $p_A$ there: at $w$ = {glue:text}`w_ex_txt` it moves {glue:text}`ex_tv0` of the
 # mass (total variation) and its mean along class A's axis by {glue:text}`ex_shift0`. The tilt
 # acts at the larger noise levels, where the smoothed classes overlap: TV {glue:text}`ex_tv02` at
-# σ = 0.2, {glue:text}`ex_tv05` at σ = 0.5 and {glue:text}`ex_tv1` at σ = 1, always pushing mass
+# σ = 0.2, {glue:text}`ex_tv05` at σ = 0.5 and {glue:text}`ex_tv1` at σ = 1, {glue:text}`tilt_dir` mass
 # along A's axis, away from B ({glue:text}`ex_shift05` at σ = 0.5). The samples follow the high-σ
 # tilt, not the σ = 0 formula: exact CFG at $w$ = {glue:text}`w_ex_txt` moves their mean along the axis from
 # {glue:text}`ext_axis` to {glue:text}`exw_axis` and redistributes them over the subtrees with a
@@ -580,14 +667,19 @@ say("ex_leak", max(mean(r, "leakage") for _, r in oracle.values()))
 # differs from $p_A$ by {glue:text}`ex_tv0`. Mass moved between subtrees at σ ≈ 0.2–1 is not moved
 # back once the tilt goes flat. So even a perfect model under CFG does not sample $p_A$, nor the
 # tilted $p_A$ it is often said to sample (Chidambaram et al. {cite}`chidambaram2024cfg` prove this
-# for mixtures of Gaussians). What it largely keeps is fidelity: at $w$ = {glue:text}`w_ex_txt` the outlier rate is
-# {glue:text}`exw_out` against {glue:text}`ext_out` for true samples
-# ({glue:text}`exw_vs_out`) and precision {glue:text}`exw_prec` against {glue:text}`ext_prec`
-# ({glue:text}`exw_vs_prec`; resolved means a difference above twice the larger seed std). It
-# pays far more in coverage: recall {glue:text}`exw_rec` against {glue:text}`ext_rec`,
-# {glue:text}`exw_leaves` of the leaves reached against {glue:text}`ext_leaves`
-# ({glue:text}`n_oracle_txt` samples each). Class leakage goes from {glue:text}`ext_leak` (the true overlap near the root) to
-# {glue:text}`ex_leak`.
+# for mixtures of Gaussians).
+#
+# By the raw outlier rate and precision, exact CFG largely keeps fidelity: at
+# $w$ = {glue:text}`w_ex_txt` the outlier rate is {glue:text}`exw_out` against
+# {glue:text}`ext_out` for true samples ({glue:text}`exw_vs_out`) and precision
+# {glue:text}`exw_prec` against {glue:text}`ext_prec` ({glue:text}`exw_vs_prec`; resolved means a
+# difference above twice the larger std over the sampling seeds). The mass-corrected rate
+# {glue:text}`mc_agree`: {glue:text}`exw_mc` against {glue:text}`ext_mc`
+# ({glue:text}`exw_vs_mc`). {glue:text}`exw_empty`. The other coverage metrics agree that CFG
+# pays in coverage: recall {glue:text}`exw_rec` against
+# {glue:text}`ext_rec`, {glue:text}`exw_leaves` of the leaves reached against
+# {glue:text}`ext_leaves` ({glue:text}`n_oracle_txt` samples each). Class leakage goes from
+# {glue:text}`ext_leak` (the true overlap near the root) to {glue:text}`ex_leak`.
 
 # %% tags=["hide-input"]
 def listed(parts):
@@ -613,12 +705,14 @@ def moves(key, wlist, up="rises", down="falls"):
 
 low = [w for w in ws if 1 < w <= 2]                      # a little guidance
 high = [w for w in ws if w > 2]
-for key, name in (("outlier_rate", "out"), ("precision", "prec"), ("recall", "rec"),
-                  ("branch_tv", "tv"), ("sw2", "sw")):
+for key, name in (("outlier_rate", "out"), ("outlier_rate_mc", "mc"),
+                  ("precision", "prec"), ("recall", "rec"), ("branch_tv", "tv"),
+                  ("sw2", "sw"), ("sw2_trim", "swt")):
     say_at(f"{name}1", learned, 1, key)
     say(f"{name}_low", at_ws(key, low))
     say(f"{name}_mv", moves(key, low))
 say("out_high", at_ws("outlier_rate", high))
+say("mc_high", at_ws("outlier_rate_mc", high))
 say_at("out2", learned, 2, "outlier_rate")
 # the headline on a little guidance follows the paired result at w = 2 (raw and m.-c.)
 fw = [word(across_d[2.0][m]) for m in ("outlier_rate", "outlier_rate_mc")]
@@ -635,10 +729,23 @@ say_at("rec_show", learned, w_show, "recall")
 say_at("rec_max", learned, wmax, "recall")
 say("rec_hi", versus(learned[wmax][1], learned[w_show][1], "recall", f"w = {wmax:g}")
     if wmax != w_show else "n/a")
+# past w_show: recall against the leaf counts (what recall forgives)
+for key, name, fmt in (("leaves", "lv", "{:.3f}"), ("eff_leaves", "eff", "{:.1f}")):
+    say_at(f"{name}_at_show", learned, w_show, key, fmt)
+    say_at(f"{name}_at_max", learned, wmax, key, fmt)
+past = {f"w = {wmax:g} lower": "falls", f"w = {wmax:g} higher": "rises",
+        "difference not resolved": "shows no resolved change"}
+say("rec_past", past.get(versus(learned[wmax][1], learned[w_show][1], "recall",
+                                f"w = {wmax:g}"), "n/a"))
+say("lv_past", past.get(versus(learned[wmax][1], learned[w_show][1], "leaves",
+                               f"w = {wmax:g}"), "n/a"))
+say("lv_hi", versus(learned[wmax][1], learned[w_show][1], "leaves", f"w = {wmax:g}")
+    if wmax != w_show else "n/a")
 both = [w for w in ws if mean(learned[w][1], "recall") > mean(learned[1.0][1], "recall")
         and mean(learned[w][1], "outlier_rate") < mean(learned[1.0][1], "outlier_rate")]
 say("cfg_both", "only w = " + ", ".join(f"{w:g}" for w in both) if both
     else "no weight")
+say("cfg_both_v", "has" if len(both) <= 1 else "have")
 mid = [w for w in ws if 1 < w < wmax]
 say("w_mid_lo", min(mid) if mid else "n/a", "{:g}")
 say("w_mid_hi", max(mid) if mid else "n/a", "{:g}")
@@ -659,6 +766,30 @@ dips = [(a, b) for a, b in zip(high, high[1:])
 say("out_dips", "not monotonically: lower at " + ", ".join(
     f"w = {b:g} than at w = {a:g}" for a, b in dips) if dips
     else "no resolved dip between these weights")
+# the mass-corrected rate past w = 2 (training seed 0), and the runs with an empty depth
+mc_vs2 = {}
+for w in (high if 2.0 in learned else []):
+    v = versus(learned[w][1], learned[2.0][1], "outlier_rate_mc")
+    mc_vs2.setdefault({"learned higher": "higher", "learned lower": "lower"}.get(
+        v, "not resolved"), []).append(f"{w:g}")
+say("mc_vs2", "; ".join(f"{k} at w = {', '.join(v)}" for k, v in mc_vs2.items())
+    if mc_vs2 else "n/a")
+mc_dips = [(a, b) for a, b in zip(high, high[1:]) if versus(
+    learned[b][1], learned[a][1], "outlier_rate_mc") == "learned lower"]
+say("mc_dips", "dips: lower at " + ", ".join(
+    f"w = {b:g} than at w = {a:g}" for a, b in mc_dips) if mc_dips
+    else "has no resolved dip between these weights")
+say_at("mc2", learned, 2, "outlier_rate_mc")
+same = ((set(mc_vs2) == {"higher"}) == bool(up and all(up))
+        and bool(dips) == bool(mc_dips))
+say("mc_story", "tells the same story" if same else "does not tell the same story")
+e_high = [f"at w = {w:g} in {k} of {seeds} seeds" for w in high
+          if (k := emptied(learned[w][0]))]
+say("mc_why", "It counts a depth of the tree without samples as all outliers, and "
+    f"the guided runs leave a depth empty {listed(e_high)}: there it charges lost "
+    "coverage, not samples off the tree" if e_high else "No guided run leaves a depth "
+    "of the tree without samples, so none of it is an empty depth counted as all "
+    "outliers")
 # across training seeds: CFG at w_show against CFG at w = 2, raw and mass-corrected
 hw = {}
 for m, tag in (("outlier_rate", "out"), ("outlier_rate_mc", "mc")):
@@ -676,28 +807,41 @@ say("past2_xs", "n/a" if not hi_d
 # networks, and its verdicts (a difference above twice the larger std over the sampling seeds)
 # are training seed 0's; the paired intervals over training seeds come from *Across training
 # seeds*, above. {glue:text}`little_help`: on training seed 0 the outlier rate
-# {glue:text}`out_mv` from {glue:text}`out1` at $w = 1$ to {glue:text}`out_low`, and precision
-# {glue:text}`prec_mv` from {glue:text}`prec1` to {glue:text}`prec_low`. Paired over training
-# seeds, CFG at $w = 2$ against no guidance changes the outlier rate by
-# {glue:text}`xs_two_out` ({glue:text}`xs_two_out_w`) and the mass-corrected one by
-# {glue:text}`xs_two_mc` ({glue:text}`xs_two_mc_w`). {glue:text}`div_pays`: on training seed 0
-# recall {glue:text}`rec_mv` from {glue:text}`rec1` to {glue:text}`rec_low`, branch TV
-# {glue:text}`tv_mv` from {glue:text}`tv1` to {glue:text}`tv_low`, and SW₂
-# {glue:text}`sw_mv` from {glue:text}`sw1` to {glue:text}`sw_low` (across training seeds at
-# $w = 2$: recall {glue:text}`xs_two_rec`, branch TV {glue:text}`xs_two_tv`). Past $w = 2$, on
-# training seed 0 {glue:text}`past2`: outlier rates of {glue:text}`out_high`
-# ({glue:text}`out2` at $w = 2$; {glue:text}`out_dips`), with recall at {glue:text}`rec_show`
-# ($w$ = {glue:text}`w_show_txt`) and {glue:text}`rec_max` ($w$ = {glue:text}`w_max_g`;
-# {glue:text}`rec_hi`); across training seeds {glue:text}`past2_xs`: CFG at
+# {glue:text}`out_mv` from {glue:text}`out1` at $w = 1$ to {glue:text}`out_low`, the
+# mass-corrected one {glue:text}`mc_mv` from {glue:text}`mc1` to {glue:text}`mc_low`, and
+# precision {glue:text}`prec_mv` from {glue:text}`prec1` to {glue:text}`prec_low`. Paired over
+# training seeds, CFG at $w = 2$ against no guidance changes the outlier rate by
+# {glue:text}`xs_two_out` ({glue:text}`xs_two_out_w`), the mass-corrected one by
+# {glue:text}`xs_two_mc` ({glue:text}`xs_two_mc_w`) and precision by {glue:text}`xs_two_prec`
+# ({glue:text}`xs_two_prec_w`). {glue:text}`div_pays`: on training seed 0 recall
+# {glue:text}`rec_mv` from {glue:text}`rec1` to {glue:text}`rec_low`, branch TV
+# {glue:text}`tv_mv` from {glue:text}`tv1` to {glue:text}`tv_low`, SW₂ {glue:text}`sw_mv` from
+# {glue:text}`sw1` to {glue:text}`sw_low` and the trimmed SW₂, which the farthest samples cannot
+# move, {glue:text}`swt_mv` from {glue:text}`swt1` to {glue:text}`swt_low` (across training
+# seeds at $w = 2$: recall {glue:text}`xs_two_rec`, branch TV {glue:text}`xs_two_tv`).
+#
+# Past $w = 2$, on training seed 0 and by the raw outlier rate, {glue:text}`past2`: outlier
+# rates of {glue:text}`out_high` ({glue:text}`out2` at $w = 2$; {glue:text}`out_dips`). The
+# mass-corrected rate {glue:text}`mc_story`: {glue:text}`mc_high` (against {glue:text}`mc2` at
+# $w = 2$: {glue:text}`mc_vs2`), and it {glue:text}`mc_dips`. {glue:text}`mc_why`. Across
+# training seeds {glue:text}`past2_xs`: CFG at
 # $w$ = {glue:text}`w_show_txt` against CFG at $w = 2$ changes the outlier rate by
 # {glue:text}`xs_hi_out` ({glue:text}`xs_hi_out_w`) and the mass-corrected one by
 # {glue:text}`xs_hi_mc` ({glue:text}`xs_hi_mc_w`). On training seed 0, {glue:text}`cfg_both`
-# improves both the outlier rate and recall over $w = 1$. Precision hides most of this: on
-# training seed 0 it stays between {glue:text}`prec_mid_lo` and {glue:text}`prec_mid_hi` from
-# $w$ = {glue:text}`w_mid_lo` up to $w$ = {glue:text}`w_mid_hi` while the outlier rate reaches
-# {glue:text}`out_mid_max` (at $w$ = {glue:text}`out_mid_at`). The true samples' 3-NN balls
-# are wide at the sparse tips, where the guided samples pile up, so only the density-based
-# outlier rate sees the pile-up as off the tree.
+# {glue:text}`cfg_both_v` both a lower mean outlier rate and a higher mean recall than $w = 1$.
+#
+# Two metrics miss parts of this. Precision: on training seed 0 it stays between
+# {glue:text}`prec_mid_lo` and {glue:text}`prec_mid_hi` from $w$ = {glue:text}`w_mid_lo` up to
+# $w$ = {glue:text}`w_mid_hi` while the outlier rate reaches {glue:text}`out_mid_max` (at
+# $w$ = {glue:text}`out_mid_at`). The true samples' 3-NN balls are wide at the sparse tips, where
+# the guided samples pile up, so precision counts the pile-up as on the tree, and the
+# density-based outlier rate does not. Recall: from $w$ = {glue:text}`w_show_txt` to
+# $w$ = {glue:text}`w_max_g` it {glue:text}`rec_past` ({glue:text}`rec_show` to
+# {glue:text}`rec_max`; {glue:text}`rec_hi`), while leaves reached {glue:text}`lv_past`
+# ({glue:text}`lv_at_show` to {glue:text}`lv_at_max`; {glue:text}`lv_hi`) and the effective
+# number of leaves goes from {glue:text}`eff_at_show` to {glue:text}`eff_at_max`. Recall forgives
+# thin coverage: a few samples scattered away from the crowded tips get wide 3-NN balls that
+# cover true points, while the leaf counts see which leaves are empty.
 
 # %% tags=["hide-input"]
 say("gamma_show", w_show - 1, "{:g}")                     # the presentation's exponent
@@ -721,7 +865,11 @@ say("topbr_beyond", at_ws("top_branches", beyond))
 say("topbr_rise", "rises only beyond" if beyond and min(top_br[w] for w in beyond)
     > max(v for w, v in top_br.items() if w <= w_show) else "beyond")
 say("topbr_true", mean(true_res, "top_branches"))
-say("topbr_true_pct", mean(true_res, "top_branches"), "{:.0%}")
+bm = metrics.branch_mass(S.tree)                          # [127] true branch masses
+heavy = bm.argsort(descending=True)[:max(1, round(top_share * len(bm)))]
+d_heavy = S.tree.branch_depth()[heavy]
+say("topbr_depths", f"{int(d_heavy.min())}–{int(d_heavy.max())}")
+say("topbr_mass_pct", float(bm[heavy].sum()), "{:.0%}")
 say("top_pct", f"{top_share:.0%}")                        # "most populated" = top_share
 say("top_leaf_k", f"{max(1, round(top_share * 64))} of 64")
 say("top_br_k", str(max(1, round(top_share * 127))))
@@ -743,11 +891,14 @@ say_at("onleaf_max", learned, wmax, "on_leaves")
 # {glue:text}`topleaf_by_w` at $w$ = {glue:text}`ws_list`. The share of samples on the most
 # populated {glue:text}`top_pct` of *all* branches stays between {glue:text}`topbr_lo` and {glue:text}`topbr_hi`
 # up to $w$ = {glue:text}`w_show_txt` (true samples: {glue:text}`topbr_true`) and
-# {glue:text}`topbr_rise`: {glue:text}`topbr_beyond`. The {glue:text}`top_br_k` heaviest branches of the true distribution
-# are the trunk and branches of depth 1–3, which hold {glue:text}`topbr_true_pct` of the mass, and
-# guidance first moves mass from these out to the tips: the share of samples on leaf branches goes
-# from {glue:text}`onleaf_true` (true) to {glue:text}`onleaf_show` at $w$ = {glue:text}`w_show_txt` and
-# {glue:text}`onleaf_max` at $w$ = {glue:text}`w_max_g`.
+# {glue:text}`topbr_rise`: {glue:text}`topbr_beyond`. That share misses the concentration on
+# leaves: the {glue:text}`top_br_k` heaviest branches of the true distribution are all of depth
+# {glue:text}`topbr_depths` (the main branch from the root and the branches nearest it), holding
+# {glue:text}`topbr_mass_pct` of the true mass: for samples spread like the true ones it measures
+# those thick inner branches, and it is blind to how samples spread over the thin outer ones.
+# Guidance moves samples onto the leaf branches: their share goes from {glue:text}`onleaf_true` (true samples) to
+# {glue:text}`onleaf_show` at $w$ = {glue:text}`w_show_txt` and {glue:text}`onleaf_max` at
+# $w$ = {glue:text}`w_max_g`.
 
 # %% tags=["hide-input"]
 # learned against exact at equal size: the first n_oracle samples of each learned run
@@ -791,19 +942,11 @@ say("eq_top", listed([f"{mean(eq[w][1], 'top_leaves'):.3f} at w = {w:g}" for w i
 say_range("ex_top_lo", "ex_top_hi", [mean(r, "top_leaves") for _, r in oracle.values()])
 say("ext_top", mean(true_small, "top_leaves"))
 raw_hi, mc_hi = all_higher("outlier_rate"), all_higher("outlier_rate_mc")
-say("out_head", "Neither are the outliers, by both rates" if raw_hi and mc_hi
+say("out_head", "Nor are the outliers, by either rate" if raw_hi and mc_hi
     else "By the raw rate the outliers are not CFG's either, but the mass-corrected "
     "rate does not agree at every weight" if raw_hi
     else "Whether the outliers are the networks' is not resolved")
 say("eq_out", against("outlier_rate")), say("eq_mc", against("outlier_rate_mc"))
-depth = S.tree.branch_depth()                             # [127]
-
-
-def emptied(xs):
-    """How many of the sample sets xs leave some depth of the tree without a sample."""
-    n_d = int(depth.max()) + 1
-    return sum(bool((torch.bincount(depth[metrics.branch_of(x, S.tree)], minlength=n_d)
-                     == 0).any()) for x in xs)
 
 
 def emptied_text(xs_at):
@@ -828,7 +971,7 @@ say("empty_l", emptied_text({w: [x[:n_eq] for x in learned[w][0]] for w in eq}))
 # {glue:text}`n_oracle_txt` samples is {glue:text}`ext_top`), where the networks reach
 # {glue:text}`eq_top`. {glue:text}`out_head`. Outlier rate, learned against exact:
 # {glue:text}`eq_out`; mass-corrected: {glue:text}`eq_mc`. The mass-corrected rate counts a
-# depth of the tree that gets no sample as all outliers; exact CFG leaves a depth empty
+# depth of the tree that gets no sample as all outliers (above); exact CFG leaves a depth empty
 # {glue:text}`empty_ex`, the networks {glue:text}`empty_l`. The ratio of
 # two imperfect networks, a sharp main model over a blurrier small guide, plausibly adds an
 # autoguidance-like push toward the few tips where the main model is sharpest;
@@ -846,17 +989,20 @@ say("axis_true", mean(true_res, "axis"))
 say("leak_max", max(mean(learned[w][1], "leakage") for w in ws if w > 1))
 say_at("leak1", learned, 1, "leakage")
 say("leak_true", mean(true_res, "leakage"))
+leak_hi = max(mean(learned[w][1], "leakage") for w in ws if w > 1)
+say("leak_vs_true", "below even" if leak_hi < mean(true_res, "leakage")
+    else "no lower than")
 
 # %% [markdown]
-# **Where the outliers go.** On training seed 0: out along the axis and past the tips. The share
+# **Where the outliers go.** On training seed 0: out along the axis, to the leaf branches. The share
 # of outliers whose most likely branch is a leaf {glue:text}`oal_mv` from {glue:text}`oal1` at
 # $w = 1$ ({glue:text}`oal_true` for the 1% of true samples below the threshold) to
 # {glue:text}`oal_hi`, while the samples' mean position along A's axis goes from
 # {glue:text}`axis1` to {glue:text}`axis_hi` (same weights; true samples:
 # {glue:text}`axis_true`). Class leakage is at most {glue:text}`leak_max` at every $w > 1$
-# ({glue:text}`leak1` at $w = 1$, {glue:text}`leak_true` for true samples): CFG does what it is
-# designed for, class adherence, and it removes even the true overlap of the two classes near the
-# root.
+# ({glue:text}`leak1` at $w = 1$, {glue:text}`leak_true` for true samples): the conditional model
+# alone already leaks little, and guidance takes it {glue:text}`leak_vs_true` the true overlap of
+# the two classes near the root.
 #
 # ## Explore
 #
