@@ -22,10 +22,12 @@ from ._checks import check_int, check_points
 # What each guidance metric rewards and what it misses (label, better, note): one list for every
 # table and plot of the study.
 METRICS = {
-    "outlier_rate": ("outliers", "lower", "share of samples below the density level holding 99% of "
-                     "the true mass; rewards draining the thin leaf branches"),
-    "outlier_rate_mc": ("outliers (mass-corr.)", "lower", "outlier rate within each depth, weighted "
-                        "by the true depth masses; draining thin branches no longer lowers it, but a "
+    "outlier_rate": ("outliers", "lower", "share of samples below the log-density level holding 99% "
+                     "of the true mass (true samples: about 1%); rewards draining the thin leaf "
+                     "branches, where the density is low"),
+    "outlier_rate_mc": ("outliers (mass-corr.)", "lower", "outlier rate within each depth of the "
+                        "tree, weighted by the true depth masses; draining thin branches no longer "
+                        "lowers it and a depth no sample reaches counts as all outliers, but a "
                         "drained depth still gets the samples near its base (see coverage)"),
     "precision": ("precision", "higher", "share of samples inside the true k-NN manifold; blind "
                   "to missing modes"),
@@ -36,7 +38,7 @@ METRICS = {
     "coverage": ("coverage", "higher", "share of true k-NN balls holding a sample; its balls are "
                  "the data's, so sparse samples do not inflate it"),
     "branch_tv": ("branch TV", "lower", "TV distance between the samples' and the true shares of "
-                  "the depth-3 subtrees; blind to placement within a subtree"),
+                  "the 8 depth-3 subtrees and the trunk; blind to placement within a subtree"),
     "leaves": ("leaves", "higher", "share of the 64 leaf branches holding a sample; one sample is "
                "enough"),
     "sw2": ("SW₂", "lower", "sliced 2-Wasserstein distance to true samples; global shape, "
@@ -46,6 +48,16 @@ METRICS = {
                  "end, blind to how far they are"),
     "leakage": ("leakage", "lower", "share of samples whose most likely class is B"),
 }
+
+
+def notes(keys) -> str:
+    """What each metric of `keys` measures, rewards and misses (`METRICS`): a Markdown list."""
+    unknown = [k for k in keys if k not in METRICS]
+    if unknown:
+        raise ValueError(f"keys must be names in METRICS ({', '.join(METRICS)}), "
+                         f"got {unknown[0]!r}")
+    return "\n".join(f"- **{METRICS[k][0]}** ({METRICS[k][1]} is better): {METRICS[k][2]}."
+                     for k in keys)
 
 
 def log_density_level(tree, reference: torch.Tensor, mass: float = 0.99) -> float:

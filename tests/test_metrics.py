@@ -195,3 +195,14 @@ def test_trimmed_sw2_is_not_moved_by_a_few_far_samples():
         a["sw2"], rel=1e-9)
     with pytest.raises(ValueError, match="trim"):
         metrics.sliced_wasserstein(x, R.reference, trim=0.5)
+
+
+def test_metric_notes_list_what_each_metric_rewards_and_misses():
+    from hgutils import metrics
+    text = metrics.notes(["outlier_rate", "leaves"])
+    assert text.splitlines() == [
+        f"- **{metrics.METRICS[k][0]}** ({metrics.METRICS[k][1]} is better): "
+        f"{metrics.METRICS[k][2]}." for k in ("outlier_rate", "leaves")]
+    assert "rewards draining" in text
+    with pytest.raises(ValueError, match="keys must be names in METRICS"):
+        metrics.notes(["outliers"])
