@@ -322,18 +322,13 @@ Table(["model"] + [f"e(σ = {s:g})" for s in err_sigmas],
 # method; autoguidance (chapter 5's guide) at the same weights for comparison.
 #
 # What each metric rewards and what it misses (`hgutils.metrics.METRICS`), since heavy-tail
-# guidance moves them apart. The *outlier rate* (share of samples below the density level
-# that holds 99% of the true mass) rewards draining the thin branches: samples moved onto
-# thick branches are seldom outliers. The *mass-corrected* rate weights the rate within each
-# depth of the tree by that depth's true mass, so moving mass between depths no longer
-# lowers it, but it cannot see how many leaf branches are left empty. *Precision* is blind
-# to missing parts of the tree. *Recall* forgives thin coverage (sparse samples get large
-# k-NN balls), so it can stay high while leaves are lost; *coverage* uses the data's balls
-# and is not inflated that way. *Branch TV* compares the shares of the depth-3 subtrees and
-# is blind to placement within them; *leaves* is the share of the 64 leaf branches holding
-# at least one sample (one is enough). *SW₂* sees the global shape but a few far samples
-# dominate it; the *trimmed SW₂* drops the farthest 1% at each end of each projection and
-# is blind to how far those are.
+# guidance moves them apart:
+
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+
+Markdown(metrics.notes(["outlier_rate", "outlier_rate_mc", "precision", "recall", "coverage",
+                        "branch_tv", "leaves", "sw2", "sw2_trim"]))
 
 # %%
 X0 = {}             # the samples of sampling seed 0, kept for the pictures below

@@ -51,22 +51,11 @@
 # denoised outputs (a blend of $D(x;\sigma)$ and $D(x;k\sigma)$ would add a term along the guide's score;
 # see `hgutils.guidance`).
 #
-# **Metrics**, as in [Chapter 5](05_autoguidance.ipynb), against true class-A samples, each with
-# what it rewards and what it misses. The **outlier rate** (share below the log-density level
-# that holds 99% of the true mass; true samples ≈ {glue:text}`floor_out2`) rewards draining the
-# thin outer branches, where most outliers sit: a method that sends fewer samples there lowers it
-# without placing any sample better. Its companion, the **mass-corrected outlier rate**
-# (`outlier_rate_mc`), weights each depth's outlier rate by the depth's true mass, so draining no
-# longer lowers it; a depth that receives no sample counts as all outliers. **Precision** and
-# **recall** {cite}`kynkaanniemi2019precision`: precision is blind to missing branches, and
-# recall forgives thin coverage (a few samples on a region get large k-NN balls that still
-# cover its true points). The spread over the tree is therefore measured directly: **coverage**
-# (share of the true samples' k-NN balls that hold a sample), **branch TV** (total variation
-# between the samples' and the true shares of the 8 depth-3 subtrees plus the trunk; blind to
-# placement within a subtree) and **leaves** (share of the 64 leaf branches that receive a
-# sample; one sample is enough). The sliced Wasserstein distance **SW₂** measures the global
-# shape, but a few far samples can dominate it; the **trimmed SW₂** (between the 1% and 99%
-# quantiles of each projection) is not moved by them and is blind to how far they lie.
+# **Metrics**, as in [Chapter 5](05_autoguidance.ipynb) (precision and recall
+# {cite}`kynkaanniemi2019precision`), against true class-A samples; the list after the setup cell says what each rewards and what it misses. The raw outlier rate
+# rewards draining the thin outer branches, where most outliers sit, so every verdict on it
+# comes with its mass-corrected companion and with the measures of spread (coverage, branch
+# TV, leaves) that show the draining itself.
 #
 # **The criterion used to name a "best" setting** in this chapter and the next: the lowest mean outlier
 # rate among the settings whose mean recall is at least `recall_floor` =
@@ -194,6 +183,15 @@ kp = [f"{k:.2f}" for k in k_panels]
 say("k_panels_txt", ", ".join(kp[:-1]) + " and " + kp[-1] if len(kp) > 1 else kp[0])
 for tag, k in (("ka", k_a), ("kb", k_b), ("kc", k_c), ("kd", k_d), ("k_mid", k_mid)):
     say(f"{tag}_k", k, "{:g}")
+
+# %% [markdown]
+# **What each metric rewards and what it misses** (`hgutils.metrics.METRICS`):
+
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+
+Markdown(metrics.notes(["outlier_rate", "outlier_rate_mc", "precision", "recall", "coverage",
+                        "branch_tv", "leaves", "sw2", "sw2_trim"]))
 
 # %% [markdown]
 # ## The presentation's pictures
