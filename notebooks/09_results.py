@@ -125,7 +125,7 @@ import torch
 from IPython.display import Markdown, display
 from scipy import stats
 
-from hgutils import experiments, plots, toy
+from hgutils import experiments, metrics, plots, toy
 from hgutils.guidance import GuidedDenoiser, heavy_tail
 from hgutils.methods import HT_NU, METHODS, grid
 from hgutils.metrics import METRICS
@@ -279,10 +279,7 @@ display(fid, div, cost_tab)
 # What each metric rewards and what it misses:
 
 # %% tags=["remove-input"]
-label, better, note = (lambda k: METRICS[k][0], lambda k: METRICS[k][1],
-                       lambda k: METRICS[k][2])
-Markdown("\n".join(f"- **{label(k)}** ({better(k)} is better): {note(k)}."
-                   for k in FIDELITY + DIVERSITY))
+Markdown(metrics.notes(FIDELITY + DIVERSITY))
 
 # %% [markdown]
 # ## How much the training seed moves each method
