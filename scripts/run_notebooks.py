@@ -90,6 +90,11 @@ def main(argv=None) -> int:
     import papermill as pm
 
     os.environ["HG_BATCH"] = "1"          # the kernels inherit it: no progress bars, static widgets
+    # the same CPU kernels as scripts/env.sh (AVX2 everywhere), so that a record executed here
+    # is the one nbval reproduces on any machine CI draws, with or without AVX-512
+    for name, value in (("ATEN_CPU_CAPABILITY", "avx2"), ("MKL_CBWR", "AVX2"),
+                        ("ONEDNN_MAX_CPU_ISA", "AVX2")):
+        os.environ.setdefault(name, value)
     # the chapters in order, then the introduction, which draws its table from chapter 9's results file
     sources = [Path(p) for p in args.notebooks] or (sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
                                                     + [ROOT / "book" / "intro.py"])
