@@ -260,7 +260,8 @@ COLS = [("precision", "precision", "{:.3f}"), ("recall", "recall", "{:.3f}"),
 # the tables add the metrics that check two of these: draining (raw outliers) and far
 # samples (SW₂)
 TAB_COLS = (COLS[:3] + [("outlier_rate_mc", "outliers (mass-corr.)", "{:.3f}")]
-            + COLS[3:7] + [("sw2_trim", "SW₂ (trimmed)", "{:.3f}")] + COLS[7:])
+            + COLS[3:7] + [("sw2_trim", "SW₂ (trimmed)", "{:.3f}")]
+            + [("axis", "along A's axis", "{:.3f}")])
 
 
 def table(rows, title):
@@ -311,8 +312,8 @@ for ax, x, title, color in (
     ax.set_title(title)
 
 # %%
-table([("true samples", true_res), ("unconditional model p₀ alone", uncond_res),
-       ("conditional model p₁ (w = 1)", learned[1.0][1]),
+table([("true samples", true_res), ("unconditional p₀ alone", uncond_res),
+       ("conditional p₁ (w = 1)", learned[1.0][1]),
        (f"CFG, w = {w_show:g}", learned[w_show][1])],
       f"learned models: mean ± std over {seeds} seeds, {n_samples} samples each "
       f"(class A is the target)")
