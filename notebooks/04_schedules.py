@@ -284,7 +284,7 @@ table(rows, f"equal mean weight: mean ± std over {seeds} seeds, "
 # %% [markdown]
 # The trade-off plots: fidelity against coverage (precision against recall, up and right is better)
 # and the two failure modes of guidance (outlier rate against branch TV, down and left is better).
-# Lines join the mean weights of one schedule, from $\bar w$ = 2 (small dot) to 4 (large dot); the star is
+# Lines join the mean weights of one schedule, from $\bar w$ = {glue:text}`w_lo` (small dot) to {glue:text}`w_hi` (large dot); the star is
 # no guidance, the open markers autoguidance at $\bar w$ = `w_cut`.
 
 # %%
@@ -780,7 +780,9 @@ say("sd_seeds", str(seeds)), say("sd_n", str(n_samples))
 
 # %% tags=["hide-input"]
 say_run("none", "none")
-for tag, wm in (("c2", 2), ("c3", w_cut), ("c4", 4)):   # "c3": w̄ = w_cut
+W_LO, W_HI = min(w_means), max(w_means)
+say("w_lo", W_LO, "{:g}"), say("w_hi", W_HI, "{:g}")
+for tag, wm in (("clo", W_LO), ("ccut", w_cut), ("chi", W_HI)):   # w̄ = w_cut
     for name in SCHEDULES:
         say_run(f"{tag}_{name[:3]}", ("CFG", name, wm))
 inc = [(("CFG", s, wm), ("CFG", "constant", wm))
@@ -869,22 +871,22 @@ say_run("pc", pc), say("pc_w", (1 + w_cut) / 2, "{:g}")
 # on {glue:text}`inc_better_hi`; they are worse (resolved) at some mean weight on
 # {glue:text}`inc_worse`. Paired over training seeds at $\bar w$ = `w_cut` (section
 # *Across training seeds* above), {glue:text}`ms_recheck`. At $\bar w$ = {glue:text}`ms_w`: precision
-# {glue:text}`c3_con_prec` → {glue:text}`c3_lin_prec` (linear) and {glue:text}`c3_cos_prec` (cosine), outliers
-# {glue:text}`c3_con_out` → {glue:text}`c3_lin_out` and {glue:text}`c3_cos_out`, branch TV
-# {glue:text}`c3_con_tv` → {glue:text}`c3_lin_tv` and {glue:text}`c3_cos_tv`, SW₂
-# {glue:text}`c3_con_sw` → {glue:text}`c3_lin_sw` and {glue:text}`c3_cos_sw`; at $\bar w = 4$
-# the outlier rate falls from {glue:text}`c4_con_out` to {glue:text}`c4_lin_out` and
-# {glue:text}`c4_cos_out`. Cosine, which spends less of its weight in the first half, beats
+# {glue:text}`ccut_con_prec` → {glue:text}`ccut_lin_prec` (linear) and {glue:text}`ccut_cos_prec` (cosine), outliers
+# {glue:text}`ccut_con_out` → {glue:text}`ccut_lin_out` and {glue:text}`ccut_cos_out`, branch TV
+# {glue:text}`ccut_con_tv` → {glue:text}`ccut_lin_tv` and {glue:text}`ccut_cos_tv`, SW₂
+# {glue:text}`ccut_con_sw` → {glue:text}`ccut_lin_sw` and {glue:text}`ccut_cos_sw`; at $\bar w$ = {glue:text}`w_hi`
+# the outlier rate falls from {glue:text}`chi_con_out` to {glue:text}`chi_lin_out` and
+# {glue:text}`chi_cos_out`. Cosine, which spends less of its weight in the first half, beats
 # linear at every $\bar w$ on {glue:text}`cos_better` and loses to it at some $\bar w$ on
 # {glue:text}`cos_worse`; its other differences from linear are not resolved. Across training
 # seeds at $\bar w$ = {glue:text}`ms_w` (paired, 95%), cosine against linear is
 # {glue:text}`ms_cl_sum` (cosine − linear: branch TV {glue:text}`ms_cl_tv`, SW₂
 # {glue:text}`ms_cl_sw`). Coverage
 # {glue:text}`inc_cov`: against the constant weight's recall (linear and cosine
-# {glue:text}`c2_lin_rec` and {glue:text}`c2_cos_rec` against {glue:text}`c2_con_rec` at
-# $\bar w = 2$, {glue:text}`c3_lin_rec` and {glue:text}`c3_cos_rec` against
-# {glue:text}`c3_con_rec` at 3, {glue:text}`c4_lin_rec` and {glue:text}`c4_cos_rec` against
-# {glue:text}`c4_con_rec` at 4), the {glue:text}`n_inc` increasing runs are
+# {glue:text}`clo_lin_rec` and {glue:text}`clo_cos_rec` against {glue:text}`clo_con_rec` at
+# $\bar w$ = {glue:text}`w_lo`, {glue:text}`ccut_lin_rec` and {glue:text}`ccut_cos_rec` against
+# {glue:text}`ccut_con_rec` at {glue:text}`ms_w`, {glue:text}`chi_lin_rec` and {glue:text}`chi_cos_rec` against
+# {glue:text}`chi_con_rec` at {glue:text}`w_hi`), the {glue:text}`n_inc` increasing runs are
 # {glue:text}`inc_rec_tally`; in leaves reached, {glue:text}`inc_leaves_tally`. Every
 # constant, linear and cosine CFG run stays below the recall of no guidance
 # ({glue:text}`none_rec`; at most {glue:text}`cfg_rec_max` among them), as CFG's tilt away from
@@ -903,9 +905,9 @@ say_run("pc", pc), say("pc_w", (1 + w_cut) / 2, "{:g}")
 # weight it is the cosine of mean $(1 + w_\text{max})/2$, so $w_\text{max}$ =
 # {glue:text}`ms_w` is the cosine row of $\bar w$ = {glue:text}`pc_w`. On training seed 0 it
 # is better than constant $w$ = {glue:text}`ms_w` (resolved) on {glue:text}`pc_better`
-# (precision {glue:text}`pc_prec` against {glue:text}`c3_con_prec`, recall
-# {glue:text}`pc_rec` against {glue:text}`c3_con_rec`, outliers {glue:text}`pc_out` against
-# {glue:text}`c3_con_out`, branch TV {glue:text}`pc_tv` against {glue:text}`c3_con_tv`), but
+# (precision {glue:text}`pc_prec` against {glue:text}`ccut_con_prec`, recall
+# {glue:text}`pc_rec` against {glue:text}`ccut_con_rec`, outliers {glue:text}`pc_out` against
+# {glue:text}`ccut_con_out`, branch TV {glue:text}`pc_tv` against {glue:text}`ccut_con_tv`), but
 # that comparison mixes the schedule's shape with a smaller mean weight; at equal mean it is
 # the cosine-against-constant comparison above.
 
@@ -939,15 +941,15 @@ say("ag_general", "so on this toy the help of increasing schedules does not carr
 # {glue:text}`ag_general`.
 
 # %% tags=["hide-input"]
-c3 = ("CFG", "constant", w_cut)                       # tags "c3_…": w̄ = w_cut
+con_cut = ("CFG", "constant", w_cut)          # w̄ = w_cut (tags "ccut_…")
 iv5, iv01 = ("CFG", "interval", *IV_EARLY), ("CFG", "interval", *IV_LATE)
 say_run("iv5", iv5), say_run("iv01", iv01)
 say("ivl_name", f"({IV_LATE[0]:g}, {IV_LATE[1]:g}]")
 say("ivl_steps", str(n_steps(*IV_LATE)))
 say("iv5_worse", on([(iv5, "none")], -1))
-say("iv01_vs_con", on([(iv01, c3)], 1))
-inc3 = [(iv01, ("CFG", s, w_cut)) for s in ("linear", "cosine")]
-say("iv01_vs_inc", on(inc3, 1)), say("iv01_vs_inc_worse", on(inc3, -1, every=False))
+say("iv01_vs_con", on([(iv01, con_cut)], 1))
+inc_iv = [(iv01, ("CFG", s, w_cut)) for s in ("linear", "cosine")]
+say("iv01_vs_inc", on(inc_iv, 1)), say("iv01_vs_inc_worse", on(inc_iv, -1, every=False))
 say("iv01_vs_none_better", on([(iv01, "none")], 1))
 say("iv01_vs_none_worse", on([(iv01, "none")], -1))
 for tag, iv in (("ive", IV_EARLY), ("ivl", IV_LATE)):     # mean w over the 32 steps
@@ -974,11 +976,11 @@ cfg_bins = [k for k in R if k[:2] == ("CFG", "removed")]
 best = min(cfg_bins, key=lambda k: mean(k, "branch_tv"))
 say("rm_best", bin_name(*best[2:]))
 # the papers' readings on this seed: early removal helps, late removal costs
-ev_cfg = [verdict(removed["CFG", r], c3, m) for r in ("e0", "e1") for m, _ in COLS]
+ev_cfg = [verdict(removed["CFG", r], con_cut, m) for r in ("e0", "e1") for m, _ in COLS]
 say("fig6b", "agree with" if 1 in ev_cfg and -1 not in ev_cfg
     else "do not clearly agree with")
 late_worse = [label for m, label in COLS if any(
-    verdict(removed["CFG", r], c3, m) == -1 for r in ("l0", "l1"))]
+    verdict(removed["CFG", r], con_cut, m) == -1 for r in ("l0", "l1"))]
 say("late_worse", ", ".join(late_worse) or "no metric")
 say("kyn_end", "disagree with" if late_worse else "agree with")
 
@@ -991,7 +993,7 @@ say("kyn_end", "disagree with" if late_worse else "agree with")
 # {glue:text}`iv5_prec` (no guidance: {glue:text}`none_prec`), outliers {glue:text}`iv5_out`
 # ({glue:text}`none_out`), branch TV {glue:text}`iv5_tv` ({glue:text}`none_tv`), while its
 # recall falls far less than under constant $w$ = {glue:text}`ms_w` ({glue:text}`iv5_rec`
-# against {glue:text}`none_rec` without guidance and {glue:text}`c3_con_rec` with it): it
+# against {glue:text}`none_rec` without guidance and {glue:text}`ccut_con_rec` with it): it
 # moves mass between subtrees without putting more samples onto the branches. Guidance on
 # σ ∈ {glue:text}`ivl_name` alone (the last {glue:text}`ivl_steps` steps; mean $w$ over the
 # steps {glue:text}`ivl_wmean`, against {glue:text}`ive_wmean` for the early range) gives
@@ -999,26 +1001,26 @@ say("kyn_end", "disagree with" if late_worse else "agree with")
 # {glue:text}`iv01_tv` and SW₂ {glue:text}`iv01_sw`: against no guidance better (resolved) on
 # {glue:text}`iv01_vs_none_better` and worse on {glue:text}`iv01_vs_none_worse`. It beats the constant weight over all
 # {glue:text}`n_steps_all` steps (resolved) on {glue:text}`iv01_vs_con` (recall
-# {glue:text}`iv01_rec` against {glue:text}`c3_con_rec`), and both increasing schedules of
+# {glue:text}`iv01_rec` against {glue:text}`ccut_con_rec`), and both increasing schedules of
 # the same mean on {glue:text}`iv01_vs_inc`; it is worse than at least one of them on
 # {glue:text}`iv01_vs_inc_worse` (precision {glue:text}`iv01_prec` against
-# {glue:text}`c3_lin_prec` and {glue:text}`c3_cos_prec`), and its other differences from them
+# {glue:text}`ccut_lin_prec` and {glue:text}`ccut_cos_prec`), and its other differences from them
 # are not resolved. The toy Figure 6b on this seed: removing CFG's guidance from an early
 # bin improves on the constant weight, most (lowest branch TV) for σ ∈
 # {glue:text}`rm_best`. Without guidance on σ ∈ {glue:text}`bin_e1` it is better (resolved)
-# on {glue:text}`cfg_e1_better` (precision {glue:text}`c3_con_prec` →
-# {glue:text}`cfg_e1_prec`, recall {glue:text}`c3_con_rec` → {glue:text}`cfg_e1_rec`,
-# outliers {glue:text}`c3_con_out` → {glue:text}`cfg_e1_out`, branch TV
-# {glue:text}`c3_con_tv` → {glue:text}`cfg_e1_tv`, SW₂ {glue:text}`c3_con_sw` →
+# on {glue:text}`cfg_e1_better` (precision {glue:text}`ccut_con_prec` →
+# {glue:text}`cfg_e1_prec`, recall {glue:text}`ccut_con_rec` → {glue:text}`cfg_e1_rec`,
+# outliers {glue:text}`ccut_con_out` → {glue:text}`cfg_e1_out`, branch TV
+# {glue:text}`ccut_con_tv` → {glue:text}`cfg_e1_tv`, SW₂ {glue:text}`ccut_con_sw` →
 # {glue:text}`cfg_e1_sw`); without it on σ ∈ {glue:text}`bin_e0`, on
 # {glue:text}`cfg_e0_better` (precision {glue:text}`cfg_e0_prec`, outliers
 # {glue:text}`cfg_e0_out`, branch TV {glue:text}`cfg_e0_tv`, recall {glue:text}`cfg_e0_rec`);
 # without it on σ ∈ {glue:text}`bin_m`, on {glue:text}`cfg_m_better`. Removing it from a
 # late bin, σ ∈ {glue:text}`bin_l0` or {glue:text}`bin_l1`, leaves branch TV at
-# {glue:text}`cfg_l0_tv` and {glue:text}`cfg_l1_tv` (constant: {glue:text}`c3_con_tv`), the
+# {glue:text}`cfg_l0_tv` and {glue:text}`cfg_l1_tv` (constant: {glue:text}`ccut_con_tv`), the
 # outlier rate at {glue:text}`cfg_l0_out` and {glue:text}`cfg_l1_out` (constant:
-# {glue:text}`c3_con_out`) and precision at {glue:text}`cfg_l0_prec` and
-# {glue:text}`cfg_l1_prec` (constant: {glue:text}`c3_con_prec`): for the first better
+# {glue:text}`ccut_con_out`) and precision at {glue:text}`cfg_l0_prec` and
+# {glue:text}`cfg_l1_prec` (constant: {glue:text}`ccut_con_prec`): for the first better
 # (resolved) on {glue:text}`cfg_l0_better` and worse on {glue:text}`cfg_l0_worse`, for the
 # second better on {glue:text}`cfg_l1_better` and worse on {glue:text}`cfg_l1_worse`. Every
 # bin removes {glue:text}`bin_steps` of the {glue:text}`n_steps_all` steps, so on this seed
@@ -1050,7 +1052,8 @@ cfg_early = [removed["CFG", "e0"], removed["CFG", "e1"]]
 size = {}
 for m, label in COLS:
     da = [abs(mean(k, m) - mean(ag3, m)) for k in early if k in R and ag3 in R]
-    dc = [abs(mean(k, m) - mean(c3, m)) for k in cfg_early if k in R and c3 in R]
+    dc = [abs(mean(k, m) - mean(con_cut, m))
+          for k in cfg_early if k in R and con_cut in R]
     if da and dc:
         size.setdefault("smaller" if max(da) < max(dc) else "larger", []).append(label)
 say("ag_early_size", "; ".join(f"{w} than CFG's on the same bins in {', '.join(v)}"
