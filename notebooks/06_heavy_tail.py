@@ -327,8 +327,8 @@ Table(["model"] + [f"e(σ = {s:g})" for s in err_sigmas],
 # %% tags=["remove-input"]
 from IPython.display import Markdown
 
-Markdown(metrics.notes(["outlier_rate", "outlier_rate_mc", "precision", "recall", "coverage",
-                        "branch_tv", "leaves", "sw2", "sw2_trim"]))
+Markdown(metrics.notes(["outlier_rate", "outlier_rate_mc", "precision", "recall",
+                        "coverage", "branch_tv", "leaves", "sw2", "sw2_trim"]))
 
 # %%
 X0 = {}             # the samples of sampling seed 0, kept for the pictures below

@@ -190,8 +190,8 @@ for tag, k in (("ka", k_a), ("kb", k_b), ("kc", k_c), ("kd", k_d), ("k_mid", k_m
 # %% tags=["remove-input"]
 from IPython.display import Markdown
 
-Markdown(metrics.notes(["outlier_rate", "outlier_rate_mc", "precision", "recall", "coverage",
-                        "branch_tv", "leaves", "sw2", "sw2_trim"]))
+Markdown(metrics.notes(["outlier_rate", "outlier_rate_mc", "precision", "recall",
+                        "coverage", "branch_tv", "leaves", "sw2", "sw2_trim"]))
 
 # %% [markdown]
 # ## The presentation's pictures

@@ -210,8 +210,8 @@ NONE = ("ss", "none", 1.0, 1.0)
 # %% tags=["remove-input"]
 from IPython.display import Markdown
 
-Markdown(metrics.notes(["outlier_rate", "outlier_rate_mc", "precision", "recall", "coverage",
-                        "branch_tv", "leaves", "sw2", "sw2_trim"]))
+Markdown(metrics.notes(["outlier_rate", "outlier_rate_mc", "precision", "recall",
+                        "coverage", "branch_tv", "leaves", "sw2", "sw2_trim"]))
 
 # %% [markdown]
 # ## A schedule alone does nothing: $k = 1$ is no guidance, by construction
