@@ -5,6 +5,7 @@ import torch
 
 from . import metrics
 from ._checks import check_float, check_int
+from .runs import Measured
 from .samplers import get_sampler
 
 
@@ -126,7 +127,6 @@ class ToySetup:
     def evaluate(self, denoiser, seeds=(0, 1, 2), n: int = 4096, sigmas=None):
         """{metric: [value per seed]} of a (guided) denoiser with the reference sampler, as a
         `runs.Measured` (it records n, the seeds and the σ grid, so `Runs` can copy it)."""
-        from .runs import Measured
         sig = self.sigmas if sigmas is None else sigmas
         seeds = list(seeds)
         return Measured(evaluate(denoiser, self.tree, self.reference, sig, "heun", seeds, n,

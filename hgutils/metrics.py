@@ -117,15 +117,18 @@ def _directions(n_dirs: int) -> torch.Tensor:
     return torch.stack([ang.cos(), ang.sin()], 1)
 
 
+def _levels(n: int, py) -> tuple:
+    """(q, py's quantiles at q): the n quantile levels (i + ½)/n at which sets of unequal size
+    are compared, and py [M, D] at them."""
+    q = (torch.arange(n, dtype=torch.float64) + 0.5) / n                        # [n] levels
+    return q, torch.quantile(py, q, dim=0)
+
+
 def _sw2_sorted(px, py, trim: float, levels=None) -> tuple[float, float]:
     """(SW₂, SW₂ over the quantile levels in [trim, 1 − trim]) of sorted projections px [N, D]
     and py [M, D]; sets of unequal size are compared at n = max(N, M) quantile levels.
     levels: (q, py's quantiles at q) computed before, for a py used again."""
-    if levels is None:
-        n = max(len(px), len(py))
-        q = (torch.arange(n, dtype=torch.float64) + 0.5) / n                    # [n] levels
-        levels = (q, torch.quantile(py, q, dim=0) if len(px) != len(py) else py)
-    q, py_q = levels
+    q, py_q = levels or _levels(max(len(px), len(py)), py)
     if len(px) != len(py):
         px, py = torch.quantile(px, q, dim=0), py_q
     d2 = (px - py).square()                                                     # [n, D]
@@ -310,8 +313,7 @@ class ReferenceSet:
         px = (x.double() @ self.theta.T).sort(0).values
         n = max(len(px), len(self.ref_proj))
         if n not in self._q_cache:
-            q = (torch.arange(n, dtype=torch.float64) + 0.5) / n
-            self._q_cache[n] = (q, torch.quantile(self.ref_proj, q, dim=0))
+            self._q_cache[n] = _levels(n, self.ref_proj)
         return _sw2_sorted(px, self.ref_proj, trim, self._q_cache[n])
 
     def _ref_for(self, n: int):
