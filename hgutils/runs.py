@@ -203,6 +203,19 @@ def word(d, less: str = "fewer", more: str = "more") -> str:
     return "not resolved" if d[1] <= 0 <= d[2] else (less if d[2] < 0 else more)
 
 
+def sides(d: dict, keys) -> dict:
+    """{'better': [...], 'worse': [...], 'not resolved': [...]}: the metrics of `keys` grouped by
+    whether a is resolvedly better or worse than b, where d[metric] = (mean, low, high) of
+    a − b and `metrics.METRICS` says which direction is better."""
+    from .metrics import METRICS
+    g: dict = {"better": [], "worse": [], "not resolved": []}
+    for m in keys:
+        w = word(d[m], "lower", "higher")
+        g["not resolved" if w == "not resolved" else
+          "better" if w == METRICS[m][1] else "worse"].append(m)
+    return g
+
+
 def interval_text(d, fmt: str = "{:+.3f}") -> str:
     """'+0.012 [−0.003, +0.027]' for (mean, low, high)."""
     return f"{fmt.format(d[0])} [{fmt.format(d[1])}, {fmt.format(d[2])}]".replace("-", "−")

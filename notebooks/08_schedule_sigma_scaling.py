@@ -141,7 +141,7 @@ from hgutils import experiments, metrics, plots, train
 from hgutils.guidance import (Constant, GuidedDenoiser, Linear, PresentationCosine,
                               sigma_scaling)
 from hgutils.report import Table, mean_std, pm, say
-from hgutils.runs import Measured, Runs, interval_text, word
+from hgutils.runs import Measured, Runs, interval_text, sides, word
 from hgutils.nets import forward_macs
 from hgutils.samplers import CountingDenoiser, CountingScore, evaluations
 
@@ -621,30 +621,23 @@ for p, d in hd.items():
 head_tab
 
 # %% tags=["hide-input"]
+metric_labels = lambda keys: ", ".join(metrics.METRICS[m][0] for m in keys)
+
+
 def pverdict(d):
     """a − b over training seeds, metric by metric: better / worse where the 95%
     interval of the paired difference excludes 0, else not resolved."""
-    g = {"better on": [], "worse on": [], "not resolved on": []}
-    for m in HK:
-        lab, good = metrics.METRICS[m][:2]
-        w = word(d[m], "lower", "higher")
-        g["not resolved on" if w == "not resolved" else
-          "better on" if w == good else "worse on"].append(lab)
-    return "; ".join(f"{w} {', '.join(v)}" for w, v in g.items() if v)
+    return "; ".join(f"{w} on {metric_labels(v)}" for w, v in sides(d, HK).items() if v)
 
 
 def diversity(d):
     """(verdict, detail) of 'a is more diverse than b' on recall, coverage, branch TV
     and leaves: holds / is mixed / is contradicted / is not resolved."""
-    good = {m: metrics.METRICS[m][1]
-            for m in ("recall", "coverage", "branch_tv", "leaves")}
-    more = [metrics.METRICS[m][0] for m, g in good.items()
-            if word(d[m], "lower", "higher") == g]
-    less = [metrics.METRICS[m][0] for m, g in good.items()
-            if word(d[m], "lower", "higher") not in (g, "not resolved")]
+    g = sides(d, ("recall", "coverage", "branch_tv", "leaves"))
+    more, less = g["better"], g["worse"]
     verdict = ("holds" if more and not less else "is mixed" if more else
                "is contradicted" if less else "is not resolved")
-    detail = "; ".join(f"{w} diverse on {', '.join(v)}"
+    detail = "; ".join(f"{w} diverse on {metric_labels(v)}"
                        for w, v in (("more", more), ("less", less)) if v)
     return verdict, detail or "no resolved difference in diversity"
 
@@ -670,13 +663,8 @@ def more_outliers(d):
 
 def trade(d, than):
     """a against b over training seeds: a trade-off, or one side alone resolved."""
-    g = {"better": [], "worse": []}
-    for m in HK:
-        lab, good = metrics.METRICS[m][:2]
-        w = word(d[m], "lower", "higher")
-        if w != "not resolved":
-            g["better" if w == good else "worse"].append(lab)
-    b, w = (", ".join(g[x]) for x in ("better", "worse"))
+    g = sides(d, HK)
+    b, w = metric_labels(g["better"]), metric_labels(g["worse"])
     if b and w:
         return (f"a trade-off (better on {b}, worse on {w}), which the metrics "
                 f"alone cannot settle")

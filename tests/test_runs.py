@@ -9,7 +9,7 @@ from scipy import stats
 
 from hgutils import experiments, methods, plots, train
 from hgutils.nets import ToyNet
-from hgutils.runs import Measured, Runs, interval_text, t_interval, word
+from hgutils.runs import Measured, Runs, interval_text, sides, t_interval, word
 
 
 class FakeNets:
@@ -76,6 +76,14 @@ def test_runs_refuse_bad_input():
         Runs(FakeSetup([0]), 64, sampling_seeds=[0], training_seeds=[])
     with pytest.raises(ValueError, match="n must"):
         Runs(FakeSetup([0]), 0, sampling_seeds=[0])
+
+
+def test_sides_group_metrics_by_the_direction_that_is_better():
+    d = {"outlier_rate": (-1, -2, -0.5), "recall": (-1, -2, -0.5), "leaves": (1, -1, 2),
+         "precision": (0.2, 0.1, 0.3)}
+    assert sides(d, ["outlier_rate", "recall", "leaves", "precision"]) == {
+        "better": ["outlier_rate", "precision"], "worse": ["recall"],
+        "not resolved": ["leaves"]}
 
 
 def test_words_follow_the_interval():
