@@ -329,38 +329,39 @@ class ReferenceSet:
         lp, ok = _logp_rows(x, self.tree)
         n, xf = len(x), x[ok]
         nf = len(xf)
+        b = branch_of(xf, self.tree) if nf else None                              # [nf]
         outlier = ~(lp >= self.level)
         ref, radii = self._ref_for(n)
         knn = _knn_counts(xf.float(), ref, radii, self.k) if nf > self.k else None
         out = {"mean_logp": float(lp.mean()), "median_logp": float(lp.median()),
                "outlier_rate": float(outlier.double().mean()),
-               "outlier_rate_mc": self._mass_corrected(xf, outlier[ok], n),
+               "outlier_rate_mc": self._mass_corrected(b, outlier[ok], n),
                **dict(zip(("sw2", "sw2_trim"),
                           self._sw2(x) if nf == n else (math.inf, math.inf))),
                "precision": knn["inside"] / n if knn else 0.0,
                "recall": knn["recall"] if knn else 0.0,
                "density": knn["density"] / n if knn else 0.0,
                "coverage": knn["coverage"] if knn else 0.0}
-        cov = _coverage_counts(xf, self.tree, self.depth, n)
+        cov = _coverage_counts(xf, self.tree, self.depth, n, b)
         out.update(branch_tv=cov["tv"], leaves=cov["leaves"], nonfinite=1 - nf / n)
         if self.tree_ab is not None:
             out["leakage"] = class_leakage(xf, self.tree_ab) * nf / n if nf else 0.0
         return out
 
-    def _mass_corrected(self, xf, outlier_f, n):
+    def _mass_corrected(self, b, outlier_f, n):
         """Outlier rate within each depth of the tree (samples at their most likely branch),
         weighted by the depth's true mass; a depth that no sample reaches counts as all outliers,
         non-finite samples as outliers. True samples score ≈ 1%, like the raw rate, but moving
         mass from the thin leaves to the thick branches no longer lowers it."""
-        if not len(xf):
+        if b is None:
             return 1.0
-        depth = self.tree.branch_depth()[branch_of(xf, self.tree)]
+        depth = self.tree.branch_depth()[b]
         p_true = self.depth_mass
         rate = torch.ones(len(p_true), dtype=torch.float64)
         cnt = torch.bincount(depth, minlength=len(p_true)).double()
         bad = torch.bincount(depth, weights=outlier_f.double(), minlength=len(p_true))
         rate[cnt > 0] = bad[cnt > 0] / cnt[cnt > 0]
-        share = len(xf) / n
+        share = len(b) / n
         return float(share * (p_true * rate).sum() + (1 - share))
 
 
@@ -385,13 +386,14 @@ def _knn_counts(x, ref, r_ref, k, chunk: int = 2048) -> dict:
             "coverage": float(covered.double().mean())}
 
 
-def _coverage_counts(xf, tree, depth, n) -> dict:
+def _coverage_counts(xf, tree, depth, n, b=None) -> dict:
     """`branch_coverage` of the finite samples xf out of n: the non-finite ones are a bin of their
-    own with true mass 0 (they add their share to the TV distance)."""
+    own with true mass 0 (they add their share to the TV distance). `b`: their branches
+    (`branch_of`), when already known."""
     if not len(xf):
         return {"tv": 1.0, "leaves": 0.0}
     bin_of_branch, p_true = _subtree_bins(tree, depth)
-    b = branch_of(xf, tree)
+    b = branch_of(xf, tree) if b is None else b
     counts = torch.bincount(bin_of_branch[b], minlength=len(p_true)).double()
     tv = 0.5 * ((counts / n - p_true).abs().sum() + (n - len(xf)) / n)
     leaves = torch.tensor([br.depth == 6 for br in tree.branches])

@@ -145,8 +145,8 @@ from hgutils.runs import Measured, Runs, interval_text, sides, word
 from hgutils.nets import forward_macs
 from hgutils.samplers import CountingDenoiser, CountingScore, evaluations
 
-# small batches: a second thread buys little and suffers most on a shared CPU
-torch.set_num_threads(1)
+# both cores: sampling and metrics run 1.6–1.8× faster than on one thread
+torch.set_num_threads(2)
 # trees, true samples, the reference models, the σ grid; class leakage is not at stake
 # here, so S.metrics (and the Runs below) measure without it
 S = experiments.ToySetup(leakage=False)

@@ -12,7 +12,8 @@
    e^{-25} below the farthest point's peak, steps of 0.7/√(a+1) ≤ 0.4, weights renormalised on
    the grid), both in float32, and their accuracy against a fine float64 grid.
 2. Training the main toy model (hgutils.train.MAIN: 4×64, 4096 iterations, batch 1024) from scratch.
-3. One Explore update of a guidance chapter (4096 samples, 32 guided Heun steps, metrics, a figure).
+3. One Explore update of a guidance chapter (4096 samples, 32 guided Heun steps, metrics, a figure);
+   one chapter run (2048 samples, sampling and metrics) on one thread and on two.
 4. Executing each notebook with papermill with an empty model cache (so training is included),
    and chapters 1–9 together against their limit of 15 minutes.
 """
@@ -135,6 +136,15 @@ def bench_explore():
 
     dt = best_of(update, 3)
     print(f"3. one Explore update (4096 samples, 32 guided Heun steps, all guidance metrics, a figure): {dt:.2f} s")
+    # the chapters' runs (2048 samples, then all metrics) on one thread and on both cores
+    before = torch.get_num_threads()
+    times = {}
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        times[threads] = best_of(lambda: S.metrics(S.sample(den, 2048, seed=0)), 3)
+    torch.set_num_threads(before)
+    print(f"   one chapter run (2048 samples, sampling + metrics): {times[1]:.2f} s on one thread, "
+          f"{times[2]:.2f} s on two ({times[1] / times[2]:.2f}x)")
 
 
 def bench_notebooks():
