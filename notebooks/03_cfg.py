@@ -145,7 +145,7 @@ from hgutils import experiments, metrics, plots
 from hgutils.guidance import GuidedDenoiser
 from hgutils.report import Table, mean_std, pm
 
-# both cores: sampling and metrics run 1.6–1.8× faster than on one thread
+# both cores: the runs gain from a second thread (scripts/benchmark.py, part 3)
 torch.set_num_threads(2)
 # trees A and AB, 8192 true class-A samples, main/uncond models, σ grid
 S = experiments.ToySetup()

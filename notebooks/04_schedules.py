@@ -155,7 +155,7 @@ from hgutils.guidance import (Constant, Cosine, GuidedDenoiser, Interval, Linear
 from hgutils.report import Table, mean_std, pm, say
 from hgutils.runs import Measured, Runs, interval_text, word
 
-# both cores: sampling and metrics run 1.6–1.8× faster than on one thread
+# both cores: the runs gain from a second thread (scripts/benchmark.py, part 3)
 torch.set_num_threads(2)
 # trees A and AB, 8192 true class-A samples, main/uncond/autoguide, σ grid
 S = experiments.ToySetup()

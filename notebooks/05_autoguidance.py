@@ -99,7 +99,7 @@ from hgutils.guidance import GuidedDenoiser
 from hgutils.report import Table, mean_std, pm, say
 from hgutils.runs import Runs, interval_text, word
 
-# both cores: sampling and metrics run 1.6–1.8× faster than on one thread
+# both cores: the runs gain from a second thread (scripts/benchmark.py, part 3)
 torch.set_num_threads(2)
 # trees, true samples, the three reference models, the σ grid
 S = experiments.ToySetup()

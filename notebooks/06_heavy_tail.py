@@ -108,7 +108,7 @@ from hgutils import experiments, metrics, plots, toy, train
 from hgutils.guidance import Cosine, GuidedDenoiser, heavy_tail
 from hgutils.report import Table, mean_std, pm
 
-# both cores: sampling and metrics run 1.6–1.8× faster than on one thread
+# both cores: the runs gain from a second thread (scripts/benchmark.py, part 3)
 torch.set_num_threads(2)
 S = experiments.ToySetup()      # trees, true samples, the reference models, the σ grid
 seed_list = list(range(seeds))

@@ -132,7 +132,7 @@ from hgutils.guidance import GuidedDenoiser, sigma_scaling
 from hgutils.report import Table, mean_std, pm, say
 from hgutils.runs import Measured, Runs, interval_text, t_interval, word
 
-# both cores: sampling and metrics run 1.6–1.8× faster than on one thread
+# both cores: the runs gain from a second thread (scripts/benchmark.py, part 3)
 torch.set_num_threads(2)
 # trees, true samples, the reference models, the σ grid; class leakage is not at stake
 # here, so S.metrics (and the across-seeds Runs below) measure without it

@@ -145,7 +145,7 @@ from hgutils.runs import Measured, Runs, interval_text, sides, word
 from hgutils.nets import forward_macs
 from hgutils.samplers import CountingDenoiser, CountingScore, evaluations
 
-# both cores: sampling and metrics run 1.6–1.8× faster than on one thread
+# both cores: the runs gain from a second thread (scripts/benchmark.py, part 3)
 torch.set_num_threads(2)
 # trees, true samples, the reference models, the σ grid; class leakage is not at stake
 # here, so S.metrics (and the Runs below) measure without it

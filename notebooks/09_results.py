@@ -134,7 +134,7 @@ from hgutils.report import Table, mean_std, pm, say
 from hgutils.runs import Runs, interval_text, word
 from hgutils.samplers import CountingScore
 
-# both cores: sampling and metrics run 1.6–1.8× faster than on one thread
+# both cores: the runs gain from a second thread (scripts/benchmark.py, part 3)
 torch.set_num_threads(2)
 say("floor_set", recall_floor, "{:.2f}")
 S = experiments.ToySetup(training_seeds=range(training_seeds))
