@@ -20,6 +20,28 @@ def check_points(x, name: str = "x", dim: int = 2, finite: bool = True) -> torch
     return x
 
 
+def check_batch(x, name: str = "x", finite: bool = True) -> torch.Tensor:
+    """Return `x` as a floating-point batch [N, ...] (points [N, d], images [N, C, H, W]); raise
+    ValueError otherwise. The finiteness check reads the values (a device synchronisation): run
+    it once per sampling call, not per step (finite=False skips it)."""
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"{name} must be a float torch.Tensor of shape [N, ...], got {type(x).__name__}")
+    if x.ndim < 2:
+        raise ValueError(f"{name} must be a batch of shape [N, ...] (points [N, d], images "
+                         f"[N, C, H, W]), got shape {list(x.shape)}")
+    if not x.is_floating_point():
+        raise ValueError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+    if finite and not torch.isfinite(x).all():
+        raise ValueError(f"{name} must be finite (no NaN or inf)")
+    return x
+
+
+def append_dims(v: torch.Tensor, ndim: int) -> torch.Tensor:
+    """A per-sample tensor [N] (or a 0-d one) shaped to broadcast over a batch of `ndim` dims:
+    [N, 1, ..., 1] (0-d stays 0-d)."""
+    return v if v.ndim == 0 else v.reshape(v.shape + (1,) * (ndim - v.ndim))
+
+
 def check_sigma(sigma, n: int, name: str = "sigma", device=None, dtype=torch.float32, positive=False) -> torch.Tensor:
     """Return sigma as an [n] tensor; a float or an [n] tensor is allowed, σ ≥ 0 (σ > 0 if `positive`)."""
     if isinstance(sigma, torch.Tensor):

@@ -25,7 +25,7 @@ import math
 
 import torch
 
-from ._checks import check_float, check_points
+from ._checks import append_dims, check_float
 
 # ---------------------------------------------------------------------------- schedules
 
@@ -175,8 +175,7 @@ def score_fn(model, name: str):
         return model.score
     if callable(model):
         def s(x, sigma):
-            sig = torch.as_tensor(sigma, dtype=x.dtype, device=x.device)
-            sig = sig[:, None] if sig.ndim == 1 else sig
+            sig = append_dims(torch.as_tensor(sigma, dtype=x.dtype, device=x.device), x.ndim)
             return (model(x, sigma) - x) / sig ** 2
         return s
     raise ValueError(f"{name} must have a score(x, sigma) method or be a denoiser callable D(x, sigma), "
@@ -197,12 +196,17 @@ class GuidedDenoiser:
     w: a number (constant weight) or a `Schedule`.
     sigmas: the sampler's σ grid, needed by schedules that follow the progress p.
     guide_scale: k in σ_g = k·σ (1 for CFG and autoguidance; > 1 for sigma scaling).
-    dim: the data dimension main and guide must both accept (checked on the first call).
+    dim: the data dimension main and guide must both accept, or None for any sample shape
+    [N, ...] (points, images); "auto": None when main declares a ``sample_shape`` (an image
+    model), else 2. The score's shape is checked on the first call.
+
+    x is any batch [N, ...]; the sampler validates it once per call, so a call here checks only
+    its type and rank (no read of the values: no device synchronisation per step).
 
     `combine` is the guidance rule: override it for a rule that combines the two scores differently.
     """
 
-    def __init__(self, main, guide, w=1.0, *, sigmas=None, guide_scale: float = 1.0, dim: int = 2):
+    def __init__(self, main, guide, w=1.0, *, sigmas=None, guide_scale: float = 1.0, dim="auto"):
         self.schedule = w if isinstance(w, Schedule) else Constant(w)
         self.main, self.guide = main, guide
         self.s_main, self.s_guide = score_fn(main, "main"), score_fn(guide, "guide")
@@ -219,7 +223,8 @@ class GuidedDenoiser:
             self._log_sigmas = s.log()
         elif self.schedule.needs_progress:
             raise ValueError(f"sigmas (the sampler's σ grid) is required by the {self.schedule.name!r} schedule")
-        self.dim, self._checked = dim, False     # shapes are checked on the first call, not with a
+        self.dim = _dim(main) if isinstance(dim, str) and dim == "auto" else dim
+        self._checked = False     # shapes are checked on the first call, not with a
                                                   # probe here (it would count in the sampler's cost)
 
     def progress(self, sigma: float) -> float:
@@ -243,7 +248,11 @@ class GuidedDenoiser:
         return self.schedule(self.progress(sigma), sigma)
 
     def score(self, x, sigma):
-        x = check_points(x)
+        if not (isinstance(x, torch.Tensor) and x.is_floating_point() and x.ndim >= 2):
+            raise ValueError(f"x must be a float torch.Tensor batch [N, ...], got "
+                             f"{type(x).__name__} {list(getattr(x, 'shape', []))}")
+        if self.dim is not None and (x.ndim != 2 or x.shape[1] != self.dim):
+            raise ValueError(f"x must have shape [N, {self.dim}], got {list(x.shape)}")
         s = float(sigma) if not (isinstance(sigma, torch.Tensor) and sigma.ndim == 1) else None
         if s is None:                                     # per-point σ: only for constant weights
             if self.schedule.needs_progress or isinstance(self.schedule, Interval):
@@ -267,13 +276,13 @@ class GuidedDenoiser:
         is reported as a clear error (no extra call: it would count in the sampler's cost)."""
         if self._checked:
             return fn(x, sigma)
-        dim = self.dim
+        shape = ", ".join(str(d) for d in x.shape[1:])
         try:
             out = fn(x, sigma)
         except (RuntimeError, ValueError) as e:
-            raise ValueError(f"{name} failed on an input of shape [N, {x.shape[1]}] (expected "
-                             f"[N, {dim}]; another input shape or device?): {e}") from None
-        if tuple(out.shape) != (x.shape[0], dim):
+            raise ValueError(f"{name} failed on an input of shape [N, {shape}] (another input "
+                             f"shape or device?): {e}") from None
+        if out.shape != x.shape:
             raise ValueError(f"{name} returned a score of shape {list(out.shape)} for x of shape "
                              f"{list(x.shape)}")
         return out
@@ -281,8 +290,7 @@ class GuidedDenoiser:
     def __call__(self, x, sigma):
         """The guided denoiser D = x + σ²·s."""
         s = self.score(x, sigma)
-        sig = torch.as_tensor(sigma, dtype=x.dtype, device=x.device)
-        sig = sig[:, None] if sig.ndim == 1 else sig
+        sig = append_dims(torch.as_tensor(sigma, dtype=x.dtype, device=x.device), x.ndim)
         return x + sig ** 2 * s
 
     denoise = __call__
@@ -290,6 +298,12 @@ class GuidedDenoiser:
     def __repr__(self):
         k = f", guide at {self.guide_scale:g}·σ" if self.guide_scale != 1 else ""
         return f"GuidedDenoiser({self.schedule!r}{k})"
+
+
+def _dim(model):
+    """The data dimension GuidedDenoiser checks: 2 for the toy's point models, None (any shape)
+    for models that declare ``sample_shape`` (image models)."""
+    return None if hasattr(model, "sample_shape") else 2
 
 
 def guided(main, guide, w=1.0, *, sigmas=None, guide_scale: float = 1.0) -> GuidedDenoiser:

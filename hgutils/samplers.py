@@ -2,11 +2,15 @@
 
     sampler(denoiser, x, sigmas, *, generator=None, return_trajectory=False) → x  (or (x, trajectory))
 
-* ``denoiser(x, sigma)`` → D(x; σ): x [N, 2], sigma a float or [N]. Anything with that
-  call works: a network's ``.denoise``, the oracle's ``.denoise``, a guided combination.
-* ``x``: the starting points at noise level sigmas[0]: [N, 2].
-* ``sigmas``: a decreasing grid σ_0 > σ_1 > … > σ_N = 0 ([N+1]).
-* ``trajectory``: [N+1, N_points, 2], the state after each step (x first).
+* ``denoiser(x, sigma)`` → D(x; σ): x [N, ...] (2-D points [N, 2], images [N, C, H, W]),
+  sigma a 0-d tensor on the CPU (one noise level for the batch). Anything with that call works:
+  a network's ``.denoise``, the oracle's ``.denoise``, a guided combination.
+* ``x``: the starting points at noise level sigmas[0]: [N, ...], on any device.
+* ``sigmas``: a decreasing grid σ_0 > σ_1 > … > σ_N = 0 ([N+1]), kept on the CPU.
+* ``trajectory``: [N+1, N_points, ...], the state after each step (x first).
+
+The input is validated once per call (`_check`); the step loop itself forces no device
+synchronisation (σ and the step sizes are CPU scalars).
 
 The probability-flow ODE (Song et al. 2021; Karras et al. 2022, EDM) is
 dx/dσ = (x − D(x; σ))/σ; DDPM's ancestral step draws from the Gaussian posterior of
@@ -18,7 +22,7 @@ import math
 
 import torch
 
-from ._checks import check_float, check_int, check_points
+from ._checks import check_batch, check_float, check_int
 
 # ---------------------------------------------------------------------------- σ grids
 
@@ -49,12 +53,12 @@ def ddpm_sigmas(steps: int, alphas_cumprod: torch.Tensor) -> torch.Tensor:
 
 
 def _check(x, sigmas):
-    x = check_points(x)
+    x = check_batch(x)
     if not isinstance(sigmas, torch.Tensor) or sigmas.ndim != 1 or len(sigmas) < 2:
         raise ValueError("sigmas must be a 1-D tensor σ_0 > … > σ_N = 0 with at least 2 entries (steps >= 1)")
     if not torch.isfinite(sigmas).all() or (sigmas < 0).any() or (sigmas[1:] >= sigmas[:-1]).any():
         raise ValueError("sigmas must be finite, >= 0 and strictly decreasing")
-    return x, sigmas.to(x.dtype)
+    return x, sigmas.detach().to("cpu", x.dtype)
 
 
 def _out(x, traj, return_trajectory):
@@ -104,7 +108,7 @@ def heun_stochastic(denoiser, x, sigmas, *, generator=None, return_trajectory=Fa
         gamma = min(churn / n, math.sqrt(2) - 1) if s_tmin <= float(s) <= s_tmax else 0.0
         s_hat = s * (1 + gamma)
         if gamma > 0:
-            eps = torch.randn(x.shape, generator=generator, dtype=x.dtype) * s_noise
+            eps = torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x.device) * s_noise
             x = x + (s_hat ** 2 - s ** 2).sqrt() * eps
         d = (x - denoiser(x, s_hat)) / s_hat
         x_next = x + (s_next - s_hat) * d
@@ -132,7 +136,8 @@ def ddpm(denoiser, x, sigmas, *, generator=None, return_trajectory=False):
         r = (s_next / s) ** 2
         x = y + r * (x - y)
         if s_next > 0:
-            x = x + s_next * (1 - r).sqrt() * torch.randn(x.shape, generator=generator, dtype=x.dtype)
+            n = torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x.device)
+            x = x + s_next * (1 - r).sqrt() * n
         traj.append(x)
     return _out(x, traj, return_trajectory)
 
@@ -183,8 +188,10 @@ class CountingScore:
         self.calls = self.points = 0
 
 
-def prior_sample(n: int, sigma_max: float, generator=None) -> torch.Tensor:
-    """n draws of σ_max·N(0, I), the usual start of sampling (the data's spread is negligible at large σ)."""
+def prior_sample(n: int, sigma_max: float, generator=None, shape=(2,)) -> torch.Tensor:
+    """n draws of σ_max·N(0, I) of one sample's `shape` ((2,) for points, (C, H, W) for images):
+    [n, *shape], the usual start of sampling (the data's spread is negligible at large σ)."""
     n = check_int(n, "n", 1)
     sigma_max = check_float(sigma_max, "sigma_max", 0, low_open=True)
-    return sigma_max * torch.randn(n, 2, generator=generator)
+    shape = tuple(check_int(d, "shape[i]", 1) for d in shape)
+    return sigma_max * torch.randn(n, *shape, generator=generator)

@@ -247,6 +247,14 @@ _RECIPES = {
     ToyConfig: (train_toy, lambda c: ToyNet(c.num_layers, c.hidden_dim)),
     DDPMConfig: (train_ddpm, lambda c: EpsNet(c.num_layers, c.hidden_dim, c.T, c.fourier)),
 }
+_DICTS: dict = {}
+
+
+def register(config_type, trainer, empty, as_dict) -> None:
+    """Add a recipe to the registry: trainer(cfg) → model, empty(cfg) → an untrained model of
+    the same shape (to load a cached state into), as_dict(cfg) → the config as plain data."""
+    _RECIPES[config_type] = (trainer, empty)
+    _DICTS[config_type] = as_dict
 
 
 # ---------------------------------------------------------------------------- registry / cache
@@ -264,6 +272,8 @@ def cache_dir() -> Path:
 def config_dict(cfg) -> dict:
     """The config's fields as plain data. Fields added later are left out at their neutral value
     (Gaussian noise, no init), so models cached before they existed keep their names."""
+    if type(cfg) in _DICTS:
+        return _DICTS[type(cfg)](cfg)
     d = dataclasses.asdict(cfg)
     if isinstance(cfg, DDPMConfig) and cfg.t_power == 1:
         del d["t_power"]

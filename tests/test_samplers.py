@@ -210,7 +210,7 @@ def test_evaluation_count(name):
     (torch.tensor([1.0]), torch.zeros(3, 2), "sigmas"),
     (torch.tensor([[1.0, 0.0]]), torch.zeros(3, 2), "sigmas"),
     ([1.0, 0.5, 0.0], torch.zeros(3, 2), "sigmas"),
-    (torch.tensor([1.0, 0.0]), torch.zeros(3, 3), "x"),
+    (torch.tensor([1.0, 0.0]), torch.zeros(3, 2, dtype=torch.long), "x"),
     (torch.tensor([1.0, 0.0]), torch.zeros(3), "x"),
     (torch.tensor([1.0, 0.0]), [[0.0, 0.0]], "x"),
 ])
