@@ -12,6 +12,7 @@ from σ_max·N(0, I) drawn with torch.Generator(seed), the same for every method
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import torch
 
@@ -25,6 +26,58 @@ from .unet import UNetConfig
 MAIN = UNetConfig(channels=(16, 32), iters=1200)
 AUTOGUIDE = UNetConfig(channels=(8, 16), iters=300)          # smaller and a quarter of the training
 FINE_TUNE = dict(iters=300, lr_ref=2e-3, lr_iter=100)         # heavy-tail guide and its Gaussian control
+
+
+# The knob range of each method of the registry (`methods.METHODS`) on the digits: every method
+# gets the same number of candidates, evenly spaced over its range. The ranges were set from a
+# coarse look at training seed 0 (where recall crosses the floor), so they are not blind.
+SPANS = {"CFG": (1.1, 1.4), "CFG + linear": (1.1, 1.4), "CFG + cosine": (1.1, 1.4),
+         "interval CFG": (2.0, 5.0), "autoguidance": (1.05, 1.35),
+         "heavy tail (learned)": (1.05, 1.35), "sigma scaling": (1.002, 1.011),
+         "sigma scaling + cosine": (1.01, 1.07)}
+
+
+def _extras() -> dict:
+    """Two controls the digits chapters add to the registry's methods (chapter 9's table is the
+    registry's alone): the Gaussian fine-tune as guide (it separates the Student-t tail from the
+    extra training of the heavy-tail guide) and the presentation's cosine read literally."""
+    from .guidance import GuidedDenoiser, PresentationCosine, sigma_scaling
+    from .methods import SSC_W_MAX, Method
+    return {
+        "Gaussian fine-tune (control)": Method(
+            "w", SPANS["heavy tail (learned)"],
+            lambda setup, nets, v: GuidedDenoiser(nets.main, nets.heavy_tail(math.inf), v),
+            lambda v: f"ν = ∞, w = {v:g}", "fine-tuned model, Gaussian noise", "06_heavy_tail"),
+        "sigma scaling + cosine (literal)": Method(
+            "k", SPANS["sigma scaling + cosine"],
+            lambda setup, nets, v: sigma_scaling(
+                nets.main, v, PresentationCosine(SSC_W_MAX, literal=True), sigmas=setup.sigmas),
+            lambda v: f"k = {v:g}, w_max = {SSC_W_MAX:g}, literal", "none",
+            "08_schedule_sigma_scaling"),
+    }
+
+
+def methods() -> dict:
+    """{name: `methods.Method`}: the registry's methods, then the digits' two controls."""
+    from .methods import METHODS
+    return {**METHODS, **_extras()}
+
+
+SPANS["Gaussian fine-tune (control)"] = SPANS["heavy tail (learned)"]
+SPANS["sigma scaling + cosine (literal)"] = SPANS["sigma scaling + cosine"]
+
+
+def grid(name: str, size: int) -> list[float]:
+    """`size` values evenly spaced over the method's digits range ([1.0] for no guidance)."""
+    import numpy as np
+
+    known = methods()
+    if name not in known:
+        raise ValueError(f"name must be one of {list(known)}, got {name!r}")
+    if name not in SPANS:
+        return [1.0]
+    size = check_int(size, "size", 2)
+    return [round(float(v), 4) for v in np.linspace(*SPANS[name], size)]
 
 
 def heavy_tail_config(nu: float, base: UNetConfig = MAIN) -> UNetConfig:
@@ -80,6 +133,14 @@ class DigitNetworks:
         return f"DigitNetworks(seed={self.seed})"
 
 
+def generate(denoiser, sigmas, n: int = 400, seed: int = 0) -> torch.Tensor:
+    """n images of `denoiser` by Heun's method on the grid `sigmas`, from σ_0·N(0, I) drawn with
+    torch.Generator(seed): every method given the same seed starts from the same noise."""
+    gen = torch.Generator().manual_seed(check_int(seed, "seed", 0))
+    x0 = float(sigmas[0]) * torch.randn(check_int(n, "n", 1), *digits.SHAPE, generator=gen)
+    return heun(getattr(denoiser, "denoise", denoiser), x0, sigmas)
+
+
 class DigitsSetup:
     """Networks per training seed, the sampler grid (Heun, `steps` steps, σ from sigma_max to
     sigma_min, ρ = 7) and the metrics (`imagemetrics.DigitMetrics`)."""
@@ -116,10 +177,7 @@ class DigitsSetup:
 
     def sample(self, denoiser, n: int = 400, seed: int = 0, sigmas=None) -> torch.Tensor:
         """n images of `denoiser` (a model's bound `.denoise`, a guided denoiser) by Heun's method."""
-        sig = self.sigmas if sigmas is None else sigmas
-        gen = torch.Generator().manual_seed(check_int(seed, "seed", 0))
-        x0 = float(sig[0]) * torch.randn(check_int(n, "n", 1), *digits.SHAPE, generator=gen)
-        return heun(getattr(denoiser, "denoise", denoiser), x0, sig)
+        return generate(denoiser, self.sigmas if sigmas is None else sigmas, n, seed)
 
     def metrics(self, x, labels=None) -> dict:
         return self.measure(x, labels)

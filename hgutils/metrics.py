@@ -47,6 +47,19 @@ METRICS = {
                  "(quantile levels 1%–99%): not moved by the 1% farthest samples at either "
                  "end, blind to how far they are"),
     "leakage": ("leakage", "lower", "share of samples whose most likely class is B"),
+    # images (hgutils.imagemetrics): in a digits classifier's feature space, against test images
+    "accuracy": ("accuracy", "higher", "share of samples the classifier reads as the requested "
+                 "class (fidelity); one clean prototype per class scores 1, so it is blind to "
+                 "diversity"),
+    "fd": ("FD", "lower", "Fréchet distance between Gaussians fitted to the samples' and the test "
+           "images' classifier features (an FID analogue); mean and covariance only, and biased "
+           "upward at small n (training images against test images give its floor)"),
+    "diversity": ("diversity", "higher", "mean feature distance between two samples of the same "
+                  "requested class; noise and broken strokes raise it too, so read it beside "
+                  "precision"),
+    "memorised": ("memorised", "lower", "share of samples nearer (in pixels) to a training image "
+                  "than 95% of test images are (test images: 5% by construction); a copy of a "
+                  "training image is a perfect sample for every other metric"),
 }
 
 

@@ -195,6 +195,24 @@ def style_legend(ax, styles: dict, colors: dict, **kw):
 
 
 
+def image_grid(ax, x, rows: int = 1, transpose: bool = False, gap: int = 1):
+    """Images x [N, 1, H, W] in [−1, 1] tiled on one axes, `rows` rows (filled row by row, or
+    column by column with `transpose`), grey: −1 white, +1 black (ink on paper)."""
+    x = torch.as_tensor(x).detach().float().clamp(-1, 1)[:, 0].numpy()          # [N, H, W]
+    n, h, w = x.shape
+    cols = int(np.ceil(n / rows))
+    canvas = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan)
+    for i in range(n):
+        r, c = (i % rows, i // rows) if transpose else (i // cols, i % cols)
+        canvas[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = x[i]
+    cmap = plt.get_cmap("gray_r").with_extremes(bad="#d9d9d9")
+    ax.imshow(canvas, cmap=cmap, vmin=-1, vmax=1, interpolation="nearest")
+    ax.set_xticks([]), ax.set_yticks([])
+    for side in ax.spines.values():
+        side.set_visible(False)
+    return ax
+
+
 METHOD_COLORS = CYCLE + ["#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
 
 

@@ -97,10 +97,15 @@ class EDMUNet(torch.nn.Module):
         if not (isinstance(x, torch.Tensor) and x.ndim == 4 and tuple(x.shape[1:]) == digits.SHAPE):
             raise ValueError(f"x must be images of shape [N, 1, 8, 8], got "
                              f"{list(getattr(x, 'shape', [])) or type(x).__name__}")
-        n = len(x)
-        s = check_sigma(sigma, n, device=x.device, dtype=x.dtype)     # [N]; σ > 0 by the sampler
-        labels = labels if isinstance(labels, torch.Tensor) and labels.shape == (n,) else \
-            digits.check_labels(labels, n).to(x.device)
+        s = check_sigma(sigma, len(x), device=x.device, dtype=x.dtype, positive=True)
+        return self._denoise(x, s, digits.check_labels(labels, len(x)).to(x.device))
+
+    def _denoise(self, x, sigma, labels):
+        """`denoise` without checks: σ (a number, a 0-d or an [N] tensor, > 0) and the labels are
+        validated once per sampling call (`digits.Bound`, the sampler), not on every step, so
+        a step reads no values back from the device."""
+        s = torch.as_tensor(sigma, dtype=x.dtype).to(x.device, non_blocking=True)
+        s = s.expand(len(x)) if s.ndim == 0 else s                  # [N]
         sd = self.sigma_data
         c_skip = sd ** 2 / (s ** 2 + sd ** 2)
         c_out = s * sd / (s ** 2 + sd ** 2).sqrt()

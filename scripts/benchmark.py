@@ -14,8 +14,12 @@
 2. Training the main toy model (hgutils.train.MAIN: 4×64, 4096 iterations, batch 1024) from scratch.
 3. One Explore update of a guidance chapter (4096 samples, 32 guided Heun steps, metrics, a figure);
    one chapter run (2048 samples, sampling and metrics) on one thread and on two.
-4. Executing each notebook with papermill with an empty model cache (so training is included),
-   and chapters 1–9 together against their limit of 15 minutes.
+4. Executing each notebook with papermill with an empty model cache (so training is included):
+   chapters 1–9 together against their limit of 15 minutes, chapters 10–11 (digits) against
+   theirs of 15 minutes, and the whole book against 35 minutes.
+5. The digits: one training step of the main UNet (batch 128), one Heun sampling run of
+   chapters 10–11 (400 images, 18 steps) unguided and guided (CFG; limit 2.2× the unguided run),
+   and the metrics of one run.
 """
 from __future__ import annotations
 
@@ -164,6 +168,50 @@ def bench_notebooks():
     total = sum(times)
     print(f"   chapters 1–9 together: {total:.1f} s ({total / 60:.1f} min; limit 15 min: "
           f"{'met' if total <= 900 else 'NOT met'})")
+    digits = [float(line.split()[1]) for line in run.stdout.splitlines()
+              if line[:2] in ("10", "11") and line[2] == "_"]
+    print(f"   chapters 10–11 together: {sum(digits):.1f} s ({sum(digits) / 60:.1f} min; limit "
+          f"15 min: {'met' if sum(digits) <= 900 else 'NOT met'})")
+    every = [float(line.split()[1]) for line in run.stdout.splitlines()
+             if line[:2].isdigit() and line[2] == "_"]
+    print(f"   every chapter: {sum(every):.1f} s ({sum(every) / 60:.1f} min; the book's limit "
+          f"35 min: {'met' if sum(every) <= 2100 else 'NOT met'})")
+
+
+def bench_digits():
+    import tempfile as tf
+
+    from hgutils import images, unet
+    from hgutils.guidance import GuidedDenoiser
+    torch.set_num_threads(2)
+    cfg = images.MAIN
+    steps = 20
+    before = os.environ.get("HGUTILS_CACHE")
+    with tf.TemporaryDirectory() as cache:
+        os.environ["HGUTILS_CACHE"] = cache                       # an empty model cache
+        t0 = time.perf_counter()
+        net = unet.train_unet(unet.UNetConfig(channels=cfg.channels, iters=steps,
+                                              batch=cfg.batch))
+        per_step = (time.perf_counter() - t0) / steps
+        from hgutils.samplers import karras_sigmas
+        sig = karras_sigmas(18, 0.002, 80.0)
+        main, null = net.bind(None), net.bind(10)
+        guided = GuidedDenoiser(main, null, 2.0)
+        t_plain = best_of(lambda: images.generate(main, sig, 400, 0), 3)
+        t_guided = best_of(lambda: images.generate(guided, sig, 400, 0), 3)
+        from hgutils.imagemetrics import DigitMetrics
+        m = DigitMetrics()
+        x = images.generate(main, sig, 400, 0)
+        t_metrics = best_of(lambda: m(x), 3)
+    if before is None:
+        del os.environ["HGUTILS_CACHE"]
+    else:
+        os.environ["HGUTILS_CACHE"] = before
+    print(f"5. digits UNet {cfg.channels}: one training step (batch {cfg.batch}) "
+          f"{per_step * 1e3:.0f} ms; {cfg.iters} steps ≈ {per_step * cfg.iters:.0f} s")
+    print(f"   one Heun run (400 images, 18 steps): unguided {t_plain:.2f} s, guided (CFG) "
+          f"{t_guided:.2f} s, ratio {t_guided / t_plain:.2f} (limit 2.2: "
+          f"{'met' if t_guided / t_plain <= 2.2 else 'NOT met'}); metrics {t_metrics:.2f} s")
 
 
 def main():
@@ -177,6 +225,7 @@ def main():
     if not args.skip_training:
         bench_training()
     bench_explore()
+    bench_digits()
     if not args.skip_notebooks:
         bench_notebooks()
 

@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
     ("07_sigma_scaling", "seeds", "0", "seeds must be an integer >= 1, got 0"),
     ("08_schedule_sigma_scaling", "seeds", "0", "seeds must be an integer >= 1, got 0"),
     ("09_results", "recall_floor", "1.5", "recall_floor must be <= 1"),
+    ("10_digits", "explore_class", "12", "explore_class must be a digit 0–9, got 12"),
+    ("11_digits_vs_toy", "training_seeds", "1", "training_seeds must be an integer >= 2, got 1"),
 ])
 def test_invalid_parameter_stops_early(tmp_path, notebook, name, value, message):
     env = dict(os.environ, HG_BATCH="1", HGUTILS_CACHE=str(tmp_path / "cache"))
