@@ -191,8 +191,8 @@ glue("dig_fd_lower", ", ".join(m for m, d in fd.items() if d["high"] < 0) or "no
 glue("dig_fd_higher", ", ".join(m for m, d in fd.items() if d["low"] > 0) or "none",
      display=False)
 glue("dig_n_findings", str(len(dig["findings"])), display=False)
-glue("dig_verdicts", "; ".join(f"{f['finding']}: {f['verdict']}" for f in dig["findings"]),
-     display=False)
+verdicts = "; ".join(f"{f['finding']}: {f['verdict']}" for f in dig["findings"])
+glue("dig_verdicts", verdicts, display=False)
 
 # %% tags=["remove-input"]
 KEYS = [("outlier_rate", "outliers"), ("precision", "precision"), ("recall", "recall"),
