@@ -149,7 +149,9 @@ def train_unet(cfg: UNetConfig) -> EDMUNet:
     from .train import _phema_gamma, load_or_train
 
     split = digits.load()
-    gen = torch.Generator().manual_seed(cfg.seed)
+    # a fine-tune draws its own batches: with the main model's seed it would replay the main
+    # model's first batches, noise and σ draws exactly
+    gen = torch.Generator().manual_seed(cfg.seed if cfg.init is None else 1_000_003 + cfg.seed)
     net = EDMUNet(cfg.channels, split.sigma_data, seed=cfg.seed).train()
     if cfg.init is not None:
         net.load_state_dict(load_or_train(cfg.init).state_dict())
@@ -186,8 +188,13 @@ def train_unet(cfg: UNetConfig) -> EDMUNet:
     return ema
 
 
+VERSION = 2     # bump when the training code changes what a config produces (2: fine-tunes
+                # draw their own batches)
+
+
 def config_dict(cfg: UNetConfig) -> dict:
     d = dataclasses.asdict(cfg)
+    d["version"] = VERSION
     d["channels"] = list(cfg.channels)
     if math.isinf(cfg.nu):
         d["nu"] = "inf"

@@ -66,19 +66,32 @@ def test_paired_intervals_follow_from_the_runs(results):
             assert (d["mean"], d["low"], d["high"]) == pytest.approx((mean, lo, hi), abs=2e-5), (m, k)
 
 
-def test_verdicts_follow_the_stated_rule(results):
-    better = {"outlier_rate": "lower", "accuracy": "higher", "recall": "higher",
-              "branch_tv": "lower", "diversity": "higher"}
-    pairs = [("outlier_rate", "accuracy"), ("recall", "recall"), ("branch_tv", "diversity")]
+def test_readings_and_verdicts_follow_the_stated_rule(results):
+    proto = results["protocol"]
+    shares = set(proto["share_metrics"])
+    n = {"toy": proto["toy_samples"], "digits": proto["samples"]}
+    better = {"outlier_rate": "lower", "leakage": "lower", "precision": "higher",
+              "accuracy": "higher", "recall": "higher", "branch_tv": "lower",
+              "diversity_gap": "lower", "fd": "lower", "memorised": None}
+    pairs = [("outlier_rate", "precision"), ("leakage", "accuracy"), ("recall", "recall"),
+             ("branch_tv", "diversity_gap")]
 
-    def read(d, k):
-        if d["low"] <= 0 <= d["high"]:
+    def read(data, k, d):
+        if d["low"] <= 0 <= d["high"] or (k in shares and abs(d["mean"]) < 1 / n[data]):
             return "not resolved"
-        return "better" if (d["high"] < 0) == (better[k] == "lower") else "worse"
+        side = "lower" if d["high"] < 0 else "higher"
+        return side if better[k] is None else ("better" if side == better[k] else "worse")
 
     for f in results["findings"]:
-        got = [(read(f["differences"][f"toy: {a}"], a), read(f["differences"][f"digits: {b}"], b))
-               for a, b in pairs]
+        for key, d in f["differences"].items():
+            data, k = key.split(": ")
+            assert d["low"] <= d["mean"] <= d["high"], (f["finding"], key)
+            assert d["reading"] == read(data, k, d), (f["finding"], key)
+        diff = f["differences"]
+        if not any(k.startswith("toy: ") for k in diff):
+            assert f["verdict"] == "has no toy counterpart", f["finding"]
+            continue
+        got = [(diff[f"toy: {a}"]["reading"], diff[f"digits: {b}"]["reading"]) for a, b in pairs]
         resolved = [(t, d) for t, d in got if t != "not resolved"]
         if not resolved:
             want = "is not resolved on the toy"
