@@ -192,7 +192,9 @@ def _device(model):
 class GuidedDenoiser:
     """D(x; σ) = x + σ²·[s_main(x; σ) + γ·(s_main(x; σ) − s_guide(x; k·σ))], γ = w(p, σ) − 1.
 
-    main, guide: models with ``score(x, sigma)`` (or denoiser callables).
+    main, guide: models with ``score(x, sigma)`` (or denoiser callables). A main model with
+    ``score_pair(guide, x, σ, σ_g)`` → (s_main, s_guide) or None evaluates both in one batched
+    call when it can (`digits.Bound`: the same network with another class or noise level).
     w: a number (constant weight) or a `Schedule`.
     sigmas: the sampler's σ grid, needed by schedules that follow the progress p.
     guide_scale: k in σ_g = k·σ (1 for CFG and autoguidance; > 1 for sigma scaling).
@@ -260,12 +262,17 @@ class GuidedDenoiser:
             gamma = self.schedule(0.0, 0.0) - 1
         else:
             gamma = self.weight(s) - 1
-        sm = self._call("main", self.s_main, x, sigma)
         if gamma == 0:
-            return sm
-        sg = self._call("guide", self.s_guide, x, sigma * self.guide_scale)
+            return self._call("main", self.s_main, x, sigma)
+        # one batched call of both when main can make it (the same network with another label
+        # or noise level: CFG, sigma scaling); None: two calls
+        pair = getattr(self.main, "score_pair", None)
+        both = pair(self.guide, x, sigma, sigma * self.guide_scale) if pair else None
+        if both is None:
+            sm = self._call("main", self.s_main, x, sigma)
+            both = sm, self._call("guide", self.s_guide, x, sigma * self.guide_scale)
         self._checked = True
-        return self.combine(sm, sg, gamma)
+        return self.combine(*both, gamma)
 
     def combine(self, s_main, s_guide, gamma):
         """The guidance rule: s = s_main + γ·(s_main − s_guide), γ = w − 1 (all of guidance)."""

@@ -166,6 +166,39 @@ def test_guidance_on_images_costs_two_evaluations_per_step(tiny):
                           atol=1e-5)
 
 
+def test_cfg_and_sigma_scaling_batch_both_networks_into_one_call(tiny):
+    calls = []
+    plain = tiny._denoise
+
+    class Spy:
+        sample_shape = digits.SHAPE
+
+        def _denoise(self, x, sigma, labels):
+            calls.append(len(x))
+            return plain(x, sigma, labels)
+
+    class NoPair:
+        sample_shape = digits.SHAPE
+
+        def __init__(self, bound):
+            self.score = bound.score
+
+    spy = Spy()
+    sig = samplers.karras_sigmas(4, 0.002, 80.0)
+    x0 = samplers.prior_sample(6, 80.0, torch.Generator().manual_seed(0), shape=digits.SHAPE)
+    for guide, k in ((digits.Bound(spy, digits.NULL), 1.0), (digits.Bound(spy), 1.05)):
+        calls.clear()
+        fused = samplers.heun(GuidedDenoiser(digits.Bound(spy), guide, 2.0, guide_scale=k),
+                              x0, sig)
+        assert calls == [12] * samplers.evaluations("heun", 4)       # one call of 2N per step
+        alone = NoPair(digits.Bound(spy))                            # the same model, no fusion
+        two = GuidedDenoiser(alone, guide, 2.0, guide_scale=k)
+        calls.clear()
+        apart = samplers.heun(two, x0, sig)
+        assert calls == [6, 6] * samplers.evaluations("heun", 4)
+        assert torch.allclose(fused, apart, atol=1e-4, rtol=1e-4)
+
+
 # ---------------------------------------------------------------------------- metrics
 
 def test_classifier_accuracy_and_metric_sanity(measure):
