@@ -68,12 +68,13 @@ n_samples = 300          # images per run (30 per class)
 steps = 18               # Heun steps from σ = 80 to 0.002 (35 network evaluations)
 # the criterion: lowest FD among candidates with mean recall >= recall_floor
 recall_floor = 0.90
+matched_recalls = [0.94, 0.95]   # recalls at which FD and accuracy are compared
 explore_class = 3        # the class the Explore section starts with
 # where the sweep's numbers are written (chapter 11 reads them)
 results_path = "data/digits_selection.json"
 
 # %% tags=["hide-input"]
-from hgutils.params import check_float, check_int
+from hgutils.params import check_float, check_float_list, check_int
 
 training_seed = check_int(training_seed, "training_seed", 0)
 grid_size = check_int(grid_size, "grid_size", 2)
@@ -81,6 +82,9 @@ selection_seeds = check_int(selection_seeds, "selection_seeds", 1)
 n_samples = check_int(n_samples, "n_samples", 20)
 steps = check_int(steps, "steps", 2)
 recall_floor = check_float(recall_floor, "recall_floor", 0, 1)
+matched_recalls = check_float_list(matched_recalls, "matched_recalls", 0)
+if max(matched_recalls) > 1:
+    raise ValueError(f"matched_recalls must lie in [0, 1], got {matched_recalls}")
 explore_class = check_int(explore_class, "explore_class", 0)
 if explore_class > 9:
     raise ValueError(f"explore_class must be a digit 0–9, got {explore_class}")
@@ -179,23 +183,28 @@ tab
 # {glue:text}`clf_acc` of the test images correctly. The metrics of generated images live in its
 # 64-dimensional penultimate features, as FID lives in Inception features
 # {cite}`heusel2017fid`; every run asks for {glue:text}`per_class` images of each class
-# (`hgutils.imagemetrics`):
-#
-# {glue:md}`metric_notes`
-#
-# Precision, recall, density and coverage use $k = 5$ nearest neighbours
-# {cite}`kynkaanniemi2019precision,naeem2020reliable` with the test images as the reference. What
-# a perfect sampler of the *data distribution* would score is estimated by {glue:text}`n_samples_txt`
-# training images against the test images (**true samples** below): FD is biased upward at this
-# size, so its floor is not 0. Their "memorised" is 1 by construction (they *are* training
-# images), and their accuracy, {glue:text}`floor_acc`, is that of images the classifier was
-# trained on (on test images it reads {glue:text}`clf_acc`): the floor is a little flattering.
+# (`hgutils.imagemetrics`). What each metric rewards and what it misses
+# (`hgutils.metrics.METRICS`):
 
-# %%
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+
 KEYS = ["accuracy", "fd", "precision", "recall", "density", "coverage", "diversity",
         "memorised"]
+Markdown(notes(KEYS))
+
+# %% [markdown]
+# Precision, recall, density and coverage use $k = 5$ nearest neighbours
+# {cite}`kynkaanniemi2019precision,naeem2020reliable` with the test images as the reference. What
+# a perfect sampler of the *data distribution* would score is estimated by
+# {glue:text}`n_samples_txt` training images against the test images (**true samples** below): FD
+# is biased upward at this size, so its floor is not 0. Their "memorised" is 1 by construction
+# (they *are* training images), and their accuracy, {glue:text}`floor_acc`, is that of images the
+# classifier was trained on (on test images it reads {glue:text}`clf_acc`): the floor is a little
+# flattering.
+
+# %%
 say("clf_acc", f"{S.measure.test_accuracy():.1%}")
-say("metric_notes", notes(KEYS))
 floor = S.floor(seeds=range(selection_seeds), n=n_samples)
 sel = Runs(S, n_samples, sampling_seeds=range(selection_seeds))
 sel.add("true samples", floor)
@@ -315,8 +324,9 @@ _ = say("true_fd", sel.mean("true samples", "fd"), "{:.1f}")
 # guidance) and literally (starting at $w = 0$); interval CFG guides only for σ ∈ (0, 0.1], the
 # toy's interval, not rescaled: on this grid it covers the last {glue:text}`n_interval` of the
 # {glue:text}`steps_txt` steps, so it says nothing about the middle interval that Kynkäänniemi et
-# al. {cite}`kynkaanniemi2024interval` guide on ImageNet. Sampling: {glue:text}`steps_txt` Heun steps ({glue:text}`nfe_txt` network
-# evaluations; a guided run doubles them).
+# al. {cite}`kynkaanniemi2024interval` guide on ImageNet. Sampling: {glue:text}`steps_txt` Heun
+# steps ({glue:text}`nfe_txt` network evaluations; a guided run doubles them, in one batched call
+# per step where the guide is the main network itself).
 #
 # **The criterion** (as chapter 9's, with FD as the headline): a method's best setting is the
 # candidate with the **lowest mean FD among those whose mean recall is at least**
@@ -403,6 +413,33 @@ _ = fig.legend(*ax[0].get_legend_handles_labels(), loc="outside lower center", n
                fontsize=8)
 
 # %% [markdown]
+# **At matched recall.** The criterion compares methods at different recalls. Interpolating each
+# method's candidates (in knob order) gives the FD and accuracy it would have at recall
+# `matched_recalls` ("—" where its candidates do not reach that recall). Selection runs, no
+# interval.
+
+# %%
+def at_recall(m, target, key):
+    """key where the method's curve (candidates in knob order) first crosses recall."""
+    pts = [(sel.mean((m, v), "recall"), sel.mean((m, v), key)) for v in grids[m]]
+    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+        if min(x0, x1) <= target <= max(x0, x1):
+            return y0 if x1 == x0 else y0 + (y1 - y0) * (target - x0) / (x1 - x0)
+    return None
+
+
+show = lambda v, f: "—" if v is None else f.format(v)
+matched = {m: {(r, k): at_recall(m, r, k) for r in matched_recalls
+               for k in ("fd", "accuracy")} for m in guided}
+mt = Table(["method"] + [f"recall {r:g}: FD / accuracy" for r in matched_recalls],
+           title="interpolated at matched recall (selection runs)")
+for m in guided:
+    mt.add(m, *(f"{show(matched[m][(r, 'fd')], '{:.2f}')} / "
+                f"{show(matched[m][(r, 'accuracy')], '{:.3f}')}"
+                for r in matched_recalls))
+mt
+
+# %% [markdown]
 # ## One start noise, every method
 #
 # Each row: one method at its chosen setting (the table above), asked for the classes 0–9, all
@@ -483,8 +520,9 @@ _ = say("best_fd_m", f"{fd_best[0]}, {METHODS[fd_best[0]].setting(fd_best[1])}")
 # %% [markdown]
 # ## The selection, written for chapter 11
 #
-# The candidates' means and each method's choice go to `notebooks/data/digits_selection.json`
-# (rounded to four decimals), which [chapter 11](11_digits_vs_toy.ipynb) reads.
+# The candidates' means, each method's choice and the matched-recall values go to
+# `notebooks/data/digits_selection.json` (rounded to four decimals), which
+# [chapter 11](11_digits_vs_toy.ipynb) reads.
 
 # %%
 out = {
@@ -501,6 +539,9 @@ for m in METHODS:
         "meets_floor": bool(chosen[m][1]), "setting": METHODS[m].setting(chosen[m][0]),
         "candidates": [{k: r4(at(m, v, k)) for k in KEYS} for v in grids[m]],
     }
+out["matched"] = {f"{k} at recall {r:g}": {m: None if matched[m][(r, k)] is None
+                                          else r4(matched[m][(r, k)]) for m in guided}
+                  for r in matched_recalls for k in ("fd", "accuracy")}
 path = Path(results_path)
 path.parent.mkdir(parents=True, exist_ok=True)
 path.write_text(json.dumps(out, indent=1, ensure_ascii=False, allow_nan=False) + "\n")

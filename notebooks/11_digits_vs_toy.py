@@ -360,13 +360,14 @@ for i, (title, a, b) in enumerate(FINDINGS, 1):
 # {glue:text}`ss_rec_iv`; heavy-tail guidance {glue:text}`ht_vs_none` FD ({glue:text}`ht_fd_iv`).
 #
 # **What 8 × 8 grey digits cannot show.** There is no colour, so CFG's best-known pathology on
-# natural images — oversaturated, over-contrasted colours at large weights — cannot appear; nor can
-# texture, composition or prompt alignment. The images have 64 pixels and 10 classes, so "mode
+# natural images — oversaturated, over-contrasted colours at large weights — cannot appear; nor
+# can texture, composition or prompt alignment. The images have 64 pixels and 10 classes, so "mode
 # collapse" here is the loss of handwriting styles within a class, and the networks are small
 # enough that their errors (what autoguidance corrects) are large. The classifier's features are a
 # stand-in for Inception's: FD and the k-NN metrics measure what a digit reader (right on
-# {glue:text}`clf_acc` of the test images) separates, not what a person sees. And the sample size per run ({glue:text}`n_samples_txt`)
-# makes FD noisy, which the paired intervals absorb but do not remove.
+# {glue:text}`clf_acc` of the test images) separates, not what a person sees. And the sample size
+# per run ({glue:text}`n_samples_txt`) makes FD noisy, which the paired intervals absorb but do
+# not remove.
 
 # %%
 from hgutils.methods import METHODS as REGISTRY
