@@ -130,13 +130,10 @@ def _targets(cfg: UNetConfig, y, sigma, gen):
     n = torch.randn(y.shape, generator=gen)
     if math.isinf(cfg.nu):
         return y + append_dims(sigma, 4) * n, y
-    from scipy.special import gammainc, gammaincinv
+    from .train import _kappa                      # κ ~ Gamma(ν/2, rate ν/2), κ ≥ kappa_min
 
-    a = cfg.nu / 2
-    lo = float(gammainc(a, a * cfg.kappa_min))
-    u = torch.rand(len(y), generator=gen, dtype=torch.float64)
-    kappa = torch.from_numpy(gammaincinv(a, (lo + u * (1 - lo)).clamp(max=1 - 1e-16).numpy()) / a)
-    x = y + append_dims(sigma / kappa.float().sqrt(), 4) * n                    # x = y + σ z/√κ
+    kappa = _kappa(cfg, len(y), gen)                                            # [B]
+    x = y + append_dims(sigma / kappa.sqrt(), 4) * n                            # x = y + σ z/√κ
     d = y[0].numel()
     r2 = (x - y).flatten(1).square().sum(1)                                     # ‖x − y‖²
     shrink = (cfg.nu + d) * sigma ** 2 / (cfg.nu * sigma ** 2 + r2)            # [B]
