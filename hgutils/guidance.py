@@ -169,6 +169,25 @@ def schedule(name: str, *args, **kwargs) -> Schedule:
 # ---------------------------------------------------------------------------- the guided denoiser
 
 
+def progress_on_grid(log_sigmas, sigma: float) -> float:
+    """p ∈ [0, 1] of a noise level on a decreasing grid of ln σ (p_i = i/(N−1) at its points,
+    interpolated in ln σ between them, clamped outside); 0 without a grid."""
+    if log_sigmas is None:
+        return 0.0
+    ls = log_sigmas
+    n = len(ls)
+    if n == 1:
+        return 0.0
+    v = math.log(sigma)
+    if v >= ls[0]:
+        return 0.0
+    if v <= ls[-1]:
+        return 1.0
+    i = int(torch.searchsorted(-ls, torch.tensor(-v, dtype=torch.float64)))   # ls[i-1] > v >= ls[i]
+    frac = (float(ls[i - 1]) - v) / (float(ls[i - 1]) - float(ls[i]))
+    return (i - 1 + frac) / (n - 1)
+
+
 def score_fn(model, name: str):
     """A score function s(x, σ) for a model with `.score`, or for a plain denoiser callable D(x, σ)."""
     if hasattr(model, "score") and callable(model.score):
@@ -231,20 +250,7 @@ class GuidedDenoiser:
 
     def progress(self, sigma: float) -> float:
         """p ∈ [0, 1] of a noise level on the grid (interpolated in ln σ; clamped outside)."""
-        if self._log_sigmas is None:
-            return 0.0
-        ls = self._log_sigmas
-        n = len(ls)
-        if n == 1:
-            return 0.0
-        v = math.log(sigma)
-        if v >= ls[0]:
-            return 0.0
-        if v <= ls[-1]:
-            return 1.0
-        i = int(torch.searchsorted(-ls, torch.tensor(-v, dtype=torch.float64)))   # ls[i-1] > v >= ls[i]
-        frac = (float(ls[i - 1]) - v) / (float(ls[i - 1]) - float(ls[i]))
-        return (i - 1 + frac) / (n - 1)
+        return progress_on_grid(self._log_sigmas, sigma)
 
     def weight(self, sigma: float) -> float:
         return self.schedule(self.progress(sigma), sigma)
