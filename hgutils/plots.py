@@ -240,3 +240,22 @@ def tradeoff(ax, curves: dict, chosen: dict, kx: str, ky: str, refs: dict | None
                 color=COLORS["truth"] if star else "k", label=name)
     ax.set_xlabel(METRICS[kx][0]), ax.set_ylabel(METRICS[ky][0])
     return ax
+
+
+def photo_grid(ax, images, rows: int, row_labels=(), col_labels=(), gap: int = 2):
+    """Colour images [N, H, W, 3] in [0, 1], filled row by row into `rows` rows on one axes, with
+    a label per row (left) and per column (below); gaps are white."""
+    x = np.clip(np.asarray(images, dtype=np.float32), 0, 1)
+    n, h, w, _ = x.shape
+    cols = int(np.ceil(n / rows))
+    canvas = np.ones((rows * (h + gap) - gap, cols * (w + gap) - gap, 3), np.float32)
+    for i in range(n):
+        r, c = divmod(i, cols)
+        canvas[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = x[i]
+    ax.imshow(canvas, interpolation="nearest" if h < 128 else "antialiased")
+    ax.set_yticks([r * (h + gap) + h / 2 for r in range(len(row_labels))], list(row_labels))
+    ax.set_xticks([c * (w + gap) + w / 2 for c in range(len(col_labels))], list(col_labels))
+    ax.tick_params(length=0)
+    for side in ax.spines.values():
+        side.set_visible(False)
+    return ax

@@ -375,7 +375,9 @@ def load_pipeline(model: str = DEFAULT_MODEL, device: str = "cpu", dtype=None):
         raise ValueError(f"model must be a model id or a local folder, got {model!r}")
     kw = {} if dtype is None else {"torch_dtype": dtype}
     try:
-        pipe = StableDiffusionPipeline.from_pretrained(model, local_files_only=True, **kw)
+        pipe = StableDiffusionPipeline.from_pretrained(model, local_files_only=True,
+                                                       low_cpu_mem_usage=False, **kw)
     except Exception as e:              # not cached, not a folder, or not an SD pipeline
-        return None, f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
+        first = str(e).strip().splitlines()[0].split(". ")[0] if str(e).strip() else ""
+        return None, f"{type(e).__name__}: {first[:200]}"
     return pipe.to(device), None

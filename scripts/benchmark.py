@@ -20,6 +20,13 @@
 5. The digits: one training step of the main UNet (batch 128), one Heun sampling run of
    chapters 10–11 (400 images, 18 steps) unguided and guided (CFG; limit 2.2× the unguided run),
    and the metrics of one run.
+6. Stable Diffusion through hgutils.sd: UNet rows per image per step and the wall time of the
+   denoising loop per image of each method relative to the bridge's CFG (and diffusers' own CFG),
+   on chapter 12's tiny pipeline on this CPU (limit for sigma scaling: 1.05× CFG). With
+   `--sd15 --device cuda`: the same with an SD-1.5-sized UNet (random weights) at 512×512.
+
+    python scripts/benchmark.py --only sd                        # part 6 alone, on this CPU
+    python scripts/benchmark.py --only sd --sd15 --device cuda   # part 6 on a GPU
 """
 from __future__ import annotations
 
@@ -172,6 +179,9 @@ def bench_notebooks():
               if line[:2] in ("10", "11") and line[2] == "_"]
     print(f"   chapters 10–11 together: {sum(digits):.1f} s ({sum(digits) / 60:.1f} min; limit "
           f"15 min: {'met' if sum(digits) <= 900 else 'NOT met'})")
+    sd12 = [float(line.split()[1]) for line in run.stdout.splitlines() if line[:3] == "12_"]
+    print(f"   chapter 12 (Stable Diffusion, tiny pipeline): {sum(sd12):.1f} s (limit 2 min: "
+          f"{'met' if sum(sd12) <= 120 else 'NOT met'})")
     every = [float(line.split()[1]) for line in run.stdout.splitlines()
              if line[:2].isdigit() and line[2] == "_"]
     print(f"   every chapter: {sum(every):.1f} s ({sum(every) / 60:.1f} min; the book's limit "
@@ -218,18 +228,98 @@ def bench_digits():
           f"{'met' if t_guided / t_plain <= 2.2 else 'NOT met'}); metrics {t_metrics:.2f} s")
 
 
+def sd15_sized_pipeline(device, dtype):
+    """An SD-1.5-sized UNet (860 M parameters, random weights) in a pipeline whose text encoder
+    and VAE are small (their cost is once per image, not per step); 512×512 → 64×64 latents."""
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from hgutils import sd
+    pipe = sd.tiny_pipeline(0)
+    torch.manual_seed(0)
+    unet = UNet2DConditionModel(sample_size=64, cross_attention_dim=768, attention_head_dim=8,
+                                block_out_channels=(320, 640, 1280, 1280), layers_per_block=2)
+    vae = AutoencoderKL(block_out_channels=(16, 16, 16, 16), norm_num_groups=8, sample_size=512,
+                        latent_channels=4, down_block_types=("DownEncoderBlock2D",) * 4,
+                        up_block_types=("UpDecoderBlock2D",) * 4)
+    from transformers import CLIPTextConfig, CLIPTextModel
+    cfg = pipe.text_encoder.config
+    text = CLIPTextModel(CLIPTextConfig(**{**cfg.to_dict(), "hidden_size": 768,
+                                          "num_attention_heads": 12, "intermediate_size": 768}))
+    pipe = type(pipe)(vae=vae, text_encoder=text, tokenizer=pipe.tokenizer, unet=unet,
+                      scheduler=pipe.scheduler, safety_checker=None, feature_extractor=None,
+                      requires_safety_checker=False)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe.to(device, dtype)
+
+
+def bench_sd(sd15=False, device="cpu"):
+    from hgutils import sd
+    from hgutils.guidance import Cosine, Linear, PresentationCosine
+    torch.set_num_threads(2)
+    if sd15:
+        dtype = torch.float16 if device.startswith("cuda") else torch.float32
+        pipe, steps, seeds, size, repeat = sd15_sized_pipeline(device, dtype), 20, [0, 1, 2, 3], 512, 2
+        what = f"SD-1.5-sized UNet, 512×512, {dtype}, {device}"
+    else:
+        pipe, steps, seeds, size, repeat = sd.tiny_pipeline(0).to(device), 25, [0, 1, 2, 3], None, 7
+        what = f"chapter 12's tiny pipeline, {device}"
+    kw = dict(steps=steps, output_type="latent")
+    if size:
+        kw.update(height=size, width=size)
+    sync = (lambda: torch.cuda.synchronize()) if device.startswith("cuda") else (lambda: None)
+    methods = {
+        "CFG w = 7.5": dict(method="cfg", w=7.5),
+        "CFG, linear": dict(method="cfg", w=Linear(7.5)),
+        "CFG, cosine": dict(method="cfg", w=Cosine(7.5)),
+        "sigma scaling k = 1.1": dict(method="sigma_scaling", k=1.1, w=3.0),
+        "sigma scaling + cosine": dict(method="sigma_scaling", k=1.1, w=PresentationCosine(3.0)),
+        "no guidance": dict(method="cfg", w=1.0),
+    }
+
+    def timed(fn):
+        def run():
+            fn()
+            sync()
+        return best_of(run, repeat) / len(seeds)
+
+    with torch.no_grad():
+        t_ref = timed(lambda: sd.reference(pipe, sd.PROMPT, seeds, w=7.5, **kw))
+        rows = {}
+        for name, how in methods.items():
+            st = {}
+            sd.sample(pipe, sd.PROMPT, seeds, stats=st, **how, **kw)
+            rows[name] = (st["evaluations"] / st["calls"],
+                          timed(lambda how=how: sd.sample(pipe, sd.PROMPT, seeds, **how, **kw)))
+    cfg = rows["CFG w = 7.5"][1]
+    print(f"6. Stable Diffusion bridge ({what}; {steps} steps, {len(seeds)} images per call, "
+          f"denoising loop only): per image")
+    print(f"   diffusers' own CFG: {t_ref * 1e3:.0f} ms ({t_ref / cfg:.3f}× the bridge's CFG)")
+    for name, (rows_per, t) in rows.items():
+        print(f"   {name:24s} {rows_per:.2f} UNet rows per image per step, {t * 1e3:.0f} ms, "
+              f"{t / cfg:.3f}× CFG")
+    ratio = rows["sigma scaling k = 1.1"][1] / cfg
+    print(f"   sigma scaling / CFG per step: {ratio:.3f} (limit 1.05: "
+          f"{'met' if ratio <= 1.05 else 'NOT met'})")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--skip-training", action="store_true")
     ap.add_argument("--skip-notebooks", action="store_true")
+    ap.add_argument("--only", choices=["sd"], help="run one part only (sd: part 6)")
+    ap.add_argument("--sd15", action="store_true", help="part 6 with an SD-1.5-sized UNet")
+    ap.add_argument("--device", default="cpu", help="part 6's device (cpu, cuda)")
     args = ap.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs")
+    if args.only == "sd":
+        bench_sd(args.sd15, args.device)
+        return
     bench_oracle()
     bench_student()
     if not args.skip_training:
         bench_training()
     bench_explore()
     bench_digits()
+    bench_sd(args.sd15, args.device)
     if not args.skip_notebooks:
         bench_notebooks()
 

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
     ("09_results", "recall_floor", "1.5", "recall_floor must be <= 1"),
     ("10_digits", "explore_class", "12", "explore_class must be a digit 0–9, got 12"),
     ("11_digits_vs_toy", "training_seeds", "1", "training_seeds must be an integer >= 2, got 1"),
+    ("12_stable_diffusion", "k", "0", "k must be > 0, got 0.0"),
 ])
 def test_invalid_parameter_stops_early(tmp_path, notebook, name, value, message):
     env = dict(os.environ, HG_BATCH="1", HGUTILS_CACHE=str(tmp_path / "cache"))
