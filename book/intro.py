@@ -182,6 +182,12 @@ glue("toy_best_lv", "—" if lv is None else f"{word(lv)} ({interval_text(lv)})"
 # comparisons, checked the same way on digits — {glue:text}`dig_verdicts`.
 # [Chapter 11](../notebooks/11_digits_vs_toy.ipynb) has the tables and what 8 × 8 images
 # cannot show.
+#
+# **Inside Stable Diffusion** ([chapter 12](../notebooks/12_stable_diffusion.ipynb)), the
+# weight schedules and sigma scaling run in a user's own diffusers pipeline, one batched UNet
+# call per step; with a constant weight the bridge reproduces diffusers' own CFG, checked on
+# every run. Without real weights on the machine the chapter runs a tiny random pipeline and
+# draws no conclusion from its pictures.
 
 # %% tags=["remove-cell"]
 fd = {m: d["fd"] for m, d in dig["paired_vs_no_guidance"].items()}

@@ -202,8 +202,9 @@ t
 # %% [markdown]
 # {glue:text}`n_ok` of the {glue:text}`n_checks` checks hold within the tolerance, and
 # {glue:text}`n_exact` are bit-identical: with a constant weight, CFG through the bridge *is*
-# diffusers' CFG. (The $k = 1$ checks differ in the last bits only because the guide's half of
-# the batch goes through the timestep's $\sigma \to t' \to \sigma$ round trip.) That the
+# diffusers' CFG. (Where a $k = 1$ check is not bit-identical, the guide's half of the batch
+# went through the $\sigma \to t' \to \sigma$ round trip and the $\varepsilon \leftrightarrow v$
+# conversion, which round in the last bits.) That the
 # sigma-scaling step is the score-space rule, with its input scaling, fractional timestep and
 # the $1/k$, is tested against the toy's `GuidedDenoiser` on a Gaussian whose score is exact
 # (`tests/test_sd.py`).
