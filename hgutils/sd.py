@@ -147,8 +147,9 @@ class GuidedUNet:
         self.unet, self.levels, self.prediction = unet_forward, levels, prediction
         self.method, self.schedule, self.k, self.uncond = method, schedule, k, uncond
         self._log_grid = None
-        if timesteps is not None:
-            self.set_grid(timesteps)
+        # the run's timesteps, or a callable that gives them at the first call, once the
+        # pipeline has set its scheduler (custom `timesteps=` or `sigmas=` included)
+        self._timesteps = timesteps
         self.evaluations, self.calls, self.weights = 0.0, 0, []
 
     def set_grid(self, timesteps):
@@ -174,6 +175,9 @@ class GuidedUNet:
         return (eps - s * x_t) / a
 
     def __call__(self, sample, timestep, encoder_hidden_states, *args, return_dict=True, **kw):
+        if self._log_grid is None and self._timesteps is not None:
+            ts = self._timesteps
+            self.set_grid(ts() if callable(ts) else ts)
         t = float(timestep)                      # one timestep per step in SD pipelines
         sigma = self.levels.sigma(t)
         w = self.weight(sigma)
@@ -279,10 +283,7 @@ def sample(pipe, prompts, seeds, *, method: str = "cfg", w=7.5, k: float = 1.0, 
     device = pipe._execution_device
     cond, uncond = pipe.encode_prompt(prompts, device, 1, method == "cfg", [negative_prompt] * len(prompts))
     guided = GuidedUNet(None, NoiseLevels(pipe.scheduler.alphas_cumprod), prediction, method,
-                        schedule, k, uncond=uncond)
-
-    pipe.scheduler.set_timesteps(steps, device=device)
-    guided.set_grid(pipe.scheduler.timesteps)
+                        schedule, k, uncond=uncond, timesteps=lambda: pipe.scheduler.timesteps)
     with guiding(pipe, guided):
         out = pipe(prompt_embeds=cond, guidance_scale=1.0, num_inference_steps=steps,
                    generator=generators(seeds), output_type=output_type, **pipe_kwargs)

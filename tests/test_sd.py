@@ -209,3 +209,13 @@ def test_load_pipeline_never_downloads(tmp_path):
     assert pipe is None and why
     with pytest.raises(ValueError, match="model must be"):
         sd.load_pipeline("")
+
+
+def test_schedule_follows_the_pipelines_own_timesteps():
+    """Custom timesteps passed to the pipeline: the schedule's progress is read from the
+    scheduler the pipeline set, p = 0, 1/3, 2/3, 1 over four steps."""
+    p = sd.tiny_pipeline(scheduler="euler")
+    stats = {}
+    sd.sample(p, sd.PROMPT, [0], w=Linear(2.5), steps=4, timesteps=[999, 700, 400, 100],
+              stats=stats)
+    assert stats["weights"] == pytest.approx([1.0, 2.0, 3.0, 4.0])
