@@ -11,7 +11,7 @@ answers each step's call with the guided prediction.
                        method="sigma_scaling", w=Cosine(3.0), k=1.1, steps=50)
 
 The math in the study's conventions. A VP model at timestep t sees x_t = x/√(1+σ²), with
-σ(t) = √((1 − ᾱ_t)/ᾱ_t), and predicts ε = −σ·s(x; σ) (or v = (ε − σ·x_t)·√(1+σ²), v-prediction).
+σ(t) = √((1 − ᾱ_t)/ᾱ_t), and predicts ε = −σ·s(x; σ) (or v = √(1+σ²)·ε − σ·x_t, v-prediction).
 The guided score s = s_main(x; σ) + (w − 1)·(s_main(x; σ) − s_guide(x; σ_g)) is, in ε units at σ,
 
     ε = ε_g + w·(ε₁ − ε_g),   ε_g = (σ/σ_g)·ε₀'                                   (one line)
@@ -24,8 +24,15 @@ so ε = ε₁ + (w − 1)·(ε₁ − ε₀'/k). A plain blend ε₁ + (w − 1)
 is another method (it scales the guide's score by k). t' is interpolated linearly in ln σ on the
 scheduler's ᾱ table (as diffusers' own `_sigma_to_t`); σ_g is clamped to the table's range, so
 where k·σ exceeds the largest σ of the table the guide sits at that σ and σ/σ_g carries the
-rest. Both halves go through the UNet in one batched call of 2N rows (per-row timesteps), as
-diffusers' own CFG does; a step with w = 1 makes one call of N rows.
+rest. Schedulers that start at the table's end (t = 999: Euler, DPM-Solver, UniPC, LMS, Heun
+by default) thus make sigma scaling's first step unguided for any k > 1. Both halves go through
+the UNet in one batched call of 2N rows (per-row timesteps), as diffusers' own CFG does; a step
+with w = 1 makes one call of N rows.
+
+σ is read from the timestep the pipeline passes to the UNet (what the network is told), so the
+scheduler's timesteps must index the ᾱ table ("discrete"; Euler's "continuous" timesteps are
+refused). For schedulers that round karras σ's to integer timesteps (DPM-Solver with
+``use_karras_sigmas``) this is the rounded step's σ, a few per cent from the scheduler's own.
 
 With a constant weight and CFG, ε = ε_u + w·(ε_c − ε_u) is diffusers' own line, evaluated in the
 pipeline's own output (ε or v: the map between them is affine with the same coefficients for
@@ -56,10 +63,14 @@ PREDICTIONS = ("epsilon", "v_prediction")
 
 def _sd_pipeline_class():
     """diffusers' StableDiffusionPipeline, imported without transformers' notices about optional
-    image backends (torchvision) that the pipelines here do not use."""
+    image backends (torchvision) that the pipelines here do not use (the level is restored)."""
     from transformers.utils import logging
+    level = logging.get_verbosity()
     logging.set_verbosity_error()
-    from diffusers import StableDiffusionPipeline
+    try:
+        from diffusers import StableDiffusionPipeline
+    finally:
+        logging.set_verbosity(level)
     return StableDiffusionPipeline
 
 
@@ -80,6 +91,10 @@ def check_pipeline(pipe):
     if getattr(pipe.scheduler, "alphas_cumprod", None) is None:
         raise ValueError(f"pipe.scheduler ({type(pipe.scheduler).__name__}) has no alphas_cumprod "
                          "table: the bridge needs a VP (DDPM-family) scheduler")
+    kind = pipe.scheduler.config.get("timestep_type", "discrete")
+    if kind != "discrete":
+        raise ValueError(f"pipe.scheduler.config.timestep_type must be 'discrete' (timesteps that "
+                         f"index the ᾱ table), got {kind!r}")
     return pred
 
 
@@ -114,7 +129,8 @@ class NoiseLevels:
     ln σ between integer timesteps; t(σ) clamps σ to the table's range [σ(0), σ(T − 1)]."""
 
     def __init__(self, alphas_cumprod):
-        a = torch.as_tensor(alphas_cumprod).double().cpu().numpy()
+        # a zero-terminal-SNR table (ᾱ_T = 0) gets diffusers' own floor, 2⁻²⁴
+        a = np.maximum(torch.as_tensor(alphas_cumprod).double().cpu().numpy(), 2.0 ** -24)
         self.log_sigma = 0.5 * np.log((1 - a) / a)                     # [T], increasing in t
         if not (np.all(np.isfinite(self.log_sigma)) and np.all(np.diff(self.log_sigma) > 0)):
             raise ValueError("alphas_cumprod must decrease strictly inside (0, 1)")
@@ -275,13 +291,24 @@ def sample(pipe, prompts, seeds, *, method: str = "cfg", w=7.5, k: float = 1.0, 
     prompts, seeds = check_prompts_seeds(prompts, seeds)
     if not isinstance(negative_prompt, str):
         raise ValueError(f"negative_prompt must be a string, got {negative_prompt!r}")
+    if negative_prompt and method != "cfg":
+        raise ValueError("negative_prompt applies to method='cfg' only (sigma scaling's guide is "
+                         f"the prompt itself), got {negative_prompt!r}")
     taken = {"guidance_scale", "prompt", "prompt_embeds", "negative_prompt_embeds", "generator",
              "num_inference_steps", "negative_prompt", "num_images_per_prompt"}
     if taken & set(pipe_kwargs):
         raise ValueError(f"sample() sets {sorted(taken & set(pipe_kwargs))} itself; pass method, "
                          f"w, k, steps, seeds, negative_prompt instead")
+    unsupported = {"guidance_rescale", "ip_adapter_image", "ip_adapter_image_embeds"}
+    if unsupported & set(pipe_kwargs):
+        raise ValueError(f"sample() does not support {sorted(unsupported & set(pipe_kwargs))} "
+                         "(diffusers applies them inside its own CFG, which the bridge replaces)")
     device = pipe._execution_device
-    cond, uncond = pipe.encode_prompt(prompts, device, 1, method == "cfg", [negative_prompt] * len(prompts))
+    clip_skip = pipe_kwargs.pop("clip_skip", None)
+    lora_scale = (pipe_kwargs.get("cross_attention_kwargs") or {}).get("scale")
+    cond, uncond = pipe.encode_prompt(prompts, device, 1, method == "cfg",
+                                      [negative_prompt] * len(prompts), lora_scale=lora_scale,
+                                      clip_skip=clip_skip)
     guided = GuidedUNet(None, NoiseLevels(pipe.scheduler.alphas_cumprod), prediction, method,
                         schedule, k, uncond=uncond, timesteps=lambda: pipe.scheduler.timesteps)
     with guiding(pipe, guided):
@@ -295,10 +322,14 @@ def sample(pipe, prompts, seeds, *, method: str = "cfg", w=7.5, k: float = 1.0, 
 
 def reference(pipe, prompts, seeds, *, w: float = 7.5, steps: int = 50, negative_prompt: str = "",
               output_type: str = "np", **pipe_kwargs):
-    """diffusers' own output for the same seeds: its CFG with guidance_scale = w (w = 1: none)."""
+    """diffusers' own output for the same seeds: its CFG with guidance_scale = w (w = 1: none;
+    diffusers guides only for w > 1, so 0 ≤ w < 1 is refused)."""
     check_pipeline(pipe)
     prompts, seeds = check_prompts_seeds(prompts, seeds)
     w = _check_w(w)
+    if w < 1:
+        raise ValueError(f"w must be >= 1 for diffusers' own CFG (below 1 it does not guide), "
+                         f"got {w}")
     return pipe(prompts, guidance_scale=w, num_inference_steps=check_int(steps, "steps", 1),
                 negative_prompt=[negative_prompt] * len(prompts) if w > 1 else None,
                 generator=generators(seeds), output_type=output_type, **pipe_kwargs).images

@@ -22,7 +22,7 @@
 # **The question.** The presentation {cite}`seo2025guidance` ends on Stable Diffusion
 # {cite}`rombach2022ldm`: the prompt "a photograph of an astronaut riding a horse" with a
 # constant weight, a linear and a cosine weight schedule, then sigma scaling. A diffusers
-# pipeline takes one constant `guidance_scale`, and no library offers sigma scaling. Can the
+# pipeline takes one constant `guidance_scale`, and diffusers has no sigma scaling. Can the
 # study's methods run inside a user's own `StableDiffusionPipeline` exactly as the study
 # defines them, what does each cost per step, and is the bridge right? The last question has
 # an exact answer, checked below against diffusers' own CFG.
@@ -161,10 +161,16 @@ print(textwrap.fill(source, 88))
 # - sigma scaling with $k = 1$ (the guide is the main model: no guidance) against the same.
 #
 # On the tiny pipeline the same checks also run with $v$-prediction and a DDIM scheduler. The
-# differences are the largest absolute pixel difference (images in $[0, 1]$).
+# differences are the largest absolute pixel difference (images in $[0, 1]$). CFG and $w = 1$
+# make the same UNet calls as diffusers, batch for batch, and must agree within
+# {glue:text}`tol_txt`. The $k = 1$ check runs a batch of $2N$ rows where diffusers runs $N$,
+# and convolution kernels may round differently by batch size (about 1e-6 per call on this
+# CPU, more with TF32 or float16 on a GPU), so its tolerance is {glue:text}`tol_k1_txt`.
 
 # %%
 TOL = 1e-5
+TOL_K1 = 1e-4 if device == "cpu" else 1e-2
+say("tol_txt", f"{TOL:g}"), say("tol_k1_txt", f"{TOL_K1:g}")
 
 
 def diff_text(d):
@@ -177,13 +183,14 @@ def diff_text(d):
 def checks(p, name):
     rows = []
     ref = sd.reference(p, PROMPTS, seeds, w=w, steps=steps)
-    rows.append((f"CFG w = {w:g}", ref, sd.sample(p, PROMPTS, seeds, w=w, steps=steps)))
+    rows.append((f"CFG w = {w:g}", ref, sd.sample(p, PROMPTS, seeds, w=w, steps=steps),
+                 TOL))
     ref1 = sd.reference(p, PROMPTS, seeds, w=1, steps=steps)
-    rows.append(("w = 1", ref1, sd.sample(p, PROMPTS, seeds, w=1, steps=steps)))
+    rows.append(("w = 1", ref1, sd.sample(p, PROMPTS, seeds, w=1, steps=steps), TOL))
     ss1 = sd.sample(p, PROMPTS, seeds, method="sigma_scaling", w=w_ss, k=1, steps=steps)
-    rows.append((f"sigma scaling k = 1, w = {w_ss:g}", ref1, ss1))
-    return [(name, label, float(np.abs(a.astype(np.float64) - b).max()))
-            for label, a, b in rows]
+    rows.append((f"sigma scaling k = 1, w = {w_ss:g}", ref1, ss1, TOL_K1))
+    return [(name, label, float(np.abs(a.astype(np.float64) - b).max()), tol)
+            for label, a, b, tol in rows]
 
 
 results = checks(pipe, f"this pipeline ({pipe.scheduler.config.prediction_type}, "
@@ -191,21 +198,18 @@ results = checks(pipe, f"this pipeline ({pipe.scheduler.config.prediction_type},
 if not REAL:
     results += checks(sd.tiny_pipeline(tiny_seed, "v_prediction", "ddim"),
                       "tiny, v-prediction, DDIMScheduler")
-t = Table(["pipeline", "check", "max |Δ| against diffusers", f"within {TOL:g}"])
-for name, label, d in results:
-    t.add(name, label, diff_text(d), "yes" if d <= TOL else "NO")
-n_ok = sum(d <= TOL for *_, d in results)
+t = Table(["pipeline", "check", "max |Δ| against diffusers", "tolerance", "within"])
+for name, label, d, tol in results:
+    t.add(name, label, diff_text(d), f"{tol:g}", "yes" if d <= tol else "NO")
+n_ok = sum(d <= tol for *_, d, tol in results)
 say("n_ok", str(n_ok)), say("n_checks", str(len(results)))
-say("n_exact", str(sum(d == 0 for *_, d in results)))
+say("n_exact", str(sum(d == 0 for *_, d, _ in results)))
 t
 
 # %% [markdown]
 # {glue:text}`n_ok` of the {glue:text}`n_checks` checks hold within the tolerance, and
 # {glue:text}`n_exact` are bit-identical: with a constant weight, CFG through the bridge *is*
-# diffusers' CFG. (Where a $k = 1$ check is not bit-identical, the guide's half of the batch
-# went through the $\sigma \to t' \to \sigma$ round trip and the $\varepsilon \leftrightarrow v$
-# conversion, which round in the last bits.) That the
-# sigma-scaling step is the score-space rule, with its input scaling, fractional timestep and
+# diffusers' CFG. That the sigma-scaling step is the score-space rule, with its input scaling, fractional timestep and
 # the $1/k$, is tested against the toy's `GuidedDenoiser` on a Gaussian whose score is exact
 # (`tests/test_sd.py`).
 
@@ -290,7 +294,7 @@ _ = say("clamp_txt", clamp)
 # Counted by the bridge: UNet rows per image per pipeline step (a guided step is one batched
 # call of both halves, two rows per image; a step with $w = 1$ is one row). The schedules that
 # start from $w = 1$ save the first step's guide. Wall time per image relative to CFG is
-# measured by `python scripts/benchmark.py --part sd` (README, Performance), not here: a
+# measured by `python scripts/benchmark.py --only sd` (README, Performance), not here: a
 # timing would not reproduce from run to run.
 
 # %%
@@ -300,15 +304,13 @@ for name in METHODS:
     ws = s["weights"]
     t.add(name, str(s["calls"]), f"{s['evaluations'] / s['calls']:.2f}",
           f"{min(ws):.2f} … {max(ws):.2f}")
-cfg_rows = stats[f"CFG w = {w:g}"]["evaluations"]
-ss_rows = stats[f"sigma scaling k = {k:g}"]["evaluations"]
-say("ss_over_cfg", ss_rows / cfg_rows, "{:.2f}")
 t
 
 # %% [markdown]
-# Sigma scaling makes {glue:text}`ss_over_cfg` times CFG's UNet rows: the same batched call,
-# with the guide's rows at another timestep and input scale instead of another prompt. It needs
-# no second network and no negative prompt.
+# Sigma scaling's call is CFG's, row for row (the count is the bridge's design, not a
+# finding): the same batched call, with the guide's rows at another timestep and input scale
+# instead of another prompt. It needs no second network and no negative prompt. Whether it
+# also costs the same time per step is what the benchmark measures.
 #
 # **What this chapter does not show.** {glue:text}`claim_txt` A verdict on real images needs
 # a metric over many prompts and seeds, paired across methods (as chapters 10 and 11 do on
