@@ -174,10 +174,13 @@ say("tol_txt", f"{TOL:g}"), say("tol_k1_txt", f"{TOL_K1:g}")
 
 
 def diff_text(d):
-    """A difference as stable text: exact, or the power of ten it stays under."""
+    """A difference as stable text: exact, under 1e-5, or its power of ten (coarse buckets,
+    so that rounding on another machine does not change the record)."""
     if d == 0:
         return "0 (bit-identical)"
-    return f"< 1e-{int(-math.floor(math.log10(d))) - 1}"
+    if d < 1e-5:
+        return "< 1e-5"
+    return f"~1e{math.floor(math.log10(d))}"
 
 
 def checks(p, name):
