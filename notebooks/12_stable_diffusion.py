@@ -174,8 +174,8 @@ say("tol_txt", f"{TOL:g}"), say("tol_k1_txt", f"{TOL_K1:g}")
 
 
 def diff_text(d):
-    """A difference as stable text: exact, under 1e-5, or its power of ten (coarse buckets,
-    so that rounding on another machine does not change the record)."""
+    """A difference as stable text: exact, under 1e-5, or its power of ten (coarse
+    buckets, so that rounding on another machine does not change the record)."""
     if d == 0:
         return "0 (bit-identical)"
     if d < 1e-5:
