@@ -155,6 +155,11 @@ def Removed(w: float, sigma_lo: float, sigma_hi: float) -> Interval:
     return Interval(w, sigma_lo, sigma_hi, inside=False)
 
 
+def as_schedule(w) -> Schedule:
+    """A schedule as it is, or a number as a constant weight (checked)."""
+    return w if isinstance(w, Schedule) else Constant(w)
+
+
 SCHEDULES = {"constant": Constant, "linear": Linear, "cosine": Cosine, "presentation_cosine": PresentationCosine,
              "interval": Interval, "removed": Removed}
 
@@ -228,7 +233,7 @@ class GuidedDenoiser:
     """
 
     def __init__(self, main, guide, w=1.0, *, sigmas=None, guide_scale: float = 1.0, dim="auto"):
-        self.schedule = w if isinstance(w, Schedule) else Constant(w)
+        self.schedule = as_schedule(w)
         self.main, self.guide = main, guide
         self.s_main, self.s_guide = score_fn(main, "main"), score_fn(guide, "guide")
         self.guide_scale = check_float(guide_scale, "guide_scale", 0, low_open=True)

@@ -195,16 +195,24 @@ def style_legend(ax, styles: dict, colors: dict, **kw):
 
 
 
+def _tile(x, rows: int, gap: int, fill, dtype, transpose: bool = False):
+    """Images x [N, H, W(, C)] on one canvas of `rows` rows, filled row by row (or column by
+    column with `transpose`), `gap` pixels of `fill` between them."""
+    n, h, w = x.shape[:3]
+    cols = int(np.ceil(n / rows))
+    canvas = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap) + x.shape[3:], fill,
+                     dtype=dtype)
+    for i in range(n):
+        r, c = (i % rows, i // rows) if transpose else (i // cols, i % cols)
+        canvas[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = x[i]
+    return canvas
+
+
 def image_grid(ax, x, rows: int = 1, transpose: bool = False, gap: int = 1):
     """Images x [N, 1, H, W] in [−1, 1] tiled on one axes, `rows` rows (filled row by row, or
     column by column with `transpose`), grey: −1 white, +1 black (ink on paper)."""
     x = torch.as_tensor(x).detach().float().clamp(-1, 1)[:, 0].numpy()          # [N, H, W]
-    n, h, w = x.shape
-    cols = int(np.ceil(n / rows))
-    canvas = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), np.nan)
-    for i in range(n):
-        r, c = (i % rows, i // rows) if transpose else (i // cols, i % cols)
-        canvas[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = x[i]
+    canvas = _tile(x, rows, gap, np.nan, np.float64, transpose)
     cmap = plt.get_cmap("gray_r").with_extremes(bad="#d9d9d9")
     ax.imshow(canvas, cmap=cmap, vmin=-1, vmax=1, interpolation="nearest")
     ax.set_xticks([]), ax.set_yticks([])
@@ -246,12 +254,8 @@ def photo_grid(ax, images, rows: int, row_labels=(), col_labels=(), gap: int = 2
     """Colour images [N, H, W, 3] in [0, 1], filled row by row into `rows` rows on one axes, with
     a label per row (left) and per column (below); gaps are white."""
     x = np.clip(np.asarray(images, dtype=np.float32), 0, 1)
-    n, h, w, _ = x.shape
-    cols = int(np.ceil(n / rows))
-    canvas = np.ones((rows * (h + gap) - gap, cols * (w + gap) - gap, 3), np.float32)
-    for i in range(n):
-        r, c = divmod(i, cols)
-        canvas[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = x[i]
+    h, w = x.shape[1:3]
+    canvas = _tile(x, rows, gap, 1.0, np.float32)
     ax.imshow(canvas, interpolation="nearest" if h < 128 else "antialiased")
     ax.set_yticks([r * (h + gap) + h / 2 for r in range(len(row_labels))], list(row_labels))
     ax.set_xticks([c * (w + gap) + w / 2 for c in range(len(col_labels))], list(col_labels))

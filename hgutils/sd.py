@@ -50,7 +50,7 @@ import numpy as np
 import torch
 
 from ._checks import check_float, check_int
-from .guidance import Constant, Schedule, _check_w, progress_on_grid
+from .guidance import Schedule, _check_w, as_schedule, progress_on_grid
 
 PROMPT = "a photograph of an astronaut riding a horse"
 DEFAULT_MODEL = "stable-diffusion-v1-5/stable-diffusion-v1-5"
@@ -181,13 +181,13 @@ class GuidedUNet:
         """ε from the UNet's output at σ for input x_t (v = α·ε − s·y ⇒ ε = s·x_t + α·v)."""
         if self.prediction == "epsilon":
             return out
-        a, s = 1 / math.sqrt(1 + sigma ** 2), sigma / math.sqrt(1 + sigma ** 2)
+        a, s = _vp(sigma)
         return s * x_t + a * out
 
     def _from_eps(self, eps, x_t, sigma):
         if self.prediction == "epsilon":
             return eps
-        a, s = 1 / math.sqrt(1 + sigma ** 2), sigma / math.sqrt(1 + sigma ** 2)
+        a, s = _vp(sigma)
         return (eps - s * x_t) / a
 
     def __call__(self, sample, timestep, encoder_hidden_states, *args, return_dict=True, **kw):
@@ -215,7 +215,6 @@ class GuidedUNet:
             emb = torch.cat([encoder_hidden_states, encoder_hidden_states])
             t_g = self.levels.timestep(sigma_g)
             t2 = torch.tensor([t_g] * n + [t] * n, device=sample.device, dtype=torch.float32)
-        kw = {key: (_twice(v) if key == "added_cond_kwargs" else v) for key, v in kw.items()}
         out = self.unet(x2, t2, emb, *args, return_dict=False, **kw)[0]
         self.evaluations += 2
         o_g, o_m = out.chunk(2)
@@ -225,19 +224,16 @@ class GuidedUNet:
             e_m = self._to_eps(o_m, sample, sigma)
             e_g = self._to_eps(o_g, x_g, sigma_g) * (sigma / sigma_g)        # score at σ_g in ε units at σ
             guided = self._from_eps(e_g + w * (e_m - e_g), sample, sigma)
-        return _Output(guided) if return_dict else (guided,)
+        if not return_dict:
+            return (guided,)
+        from diffusers.models.unets.unet_2d_condition import UNet2DConditionOutput
+        return UNet2DConditionOutput(sample=guided)
 
 
-def _twice(d):
-    return None if d is None else {k: torch.cat([v, v]) for k, v in d.items()}
-
-
-class _Output:
-    def __init__(self, sample):
-        self.sample = sample
-
-    def __getitem__(self, i):
-        return (self.sample,)[i]
+def _vp(sigma: float) -> tuple[float, float]:
+    """(α, s) of the VP input x_t = α·y + s·ε at σ: α = 1/√(1+σ²), s = σ/√(1+σ²)."""
+    r = math.sqrt(1 + sigma ** 2)
+    return 1 / r, sigma / r
 
 
 @contextlib.contextmanager
@@ -255,10 +251,6 @@ def guiding(pipe, guided: GuidedUNet):
             unet.forward = old
         else:
             del unet.forward
-
-
-def _weight(w) -> Schedule:
-    return w if isinstance(w, Schedule) else Constant(_check_w(w))
 
 
 # ---------------------------------------------------------------------------- sampling
@@ -283,7 +275,7 @@ def sample(pipe, prompts, seeds, *, method: str = "cfg", w=7.5, k: float = 1.0, 
     Returns what the pipeline returns in `.images` (numpy [N, H, W, 3] in [0, 1] by default)."""
     prediction = check_pipeline(pipe)
     method = check_method(method)
-    schedule = _weight(w)
+    schedule = as_schedule(w)
     k = check_float(k, "k", 0, low_open=True)
     if method == "cfg" and k != 1:
         raise ValueError(f"k applies to method='sigma_scaling' only; CFG takes k = 1, got k={k}")
